@@ -242,3 +242,5 @@ func (h *host) connect(p *peer, id string) net.Conn {
 	h.cmd(fmt.Sprintf(`AT+CIPSTART=%s"TCP","127.0.0.1",%d`, pre, p.port()), pre+"CONNECT\r\n\r\nOK\r\n")
 	return p.accept()
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -18,7 +18,7 @@ type link struct {
 	pc      net.PacketConn
 	server  bool // accepted by CIPSERVER
 	lport   int
-	udpMode int // CIPSTART UDP mode 0, 1 or 2
+	udpMode int           // CIPSTART UDP mode 0, 1 or 2
 	room    chan struct{} // cap 1: the passive buffer shrank or the mode changed
 	done    chan struct{} // closed when the link is dropped
 
@@ -119,9 +119,6 @@ func (s *Sim) install(l *link) {
 	s.links[l.id] = l
 	s.st.linked = true
 	if l.conn != nil {
-		if tc, ok := l.conn.(*net.TCPConn); ok {
-			tc.SetReadBuffer(passiveWindow) // the modem's TCP window
-		}
 		s.wg.Add(1)
 		go s.runStream(l)
 	} else {
@@ -161,6 +158,9 @@ func (s *Sim) peerClosed(l *link) {
 		return
 	}
 	l.eof = true
+	if s.onPeerEOF != nil {
+		s.onPeerEOF(l.id)
+	}
 	if l.nbuf == 0 {
 		s.dropLink(l, true)
 		return

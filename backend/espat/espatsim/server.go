@@ -227,3 +227,15 @@ func (s *Sim) armIdle(l *link) {
 func (s *Sim) idleExpired(l *link) bool {
 	return l.server && s.st.sto > 0 && time.Since(l.last) >= time.Duration(s.st.sto)*time.Second
 }
+
+// ServerAddr returns the address the CIPSERVER listener is bound to, or
+// nil when no server runs. Tests use it to reach a server started with an
+// injected Config.Listen.
+func (s *Sim) ServerAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.ln.Addr()
+}

@@ -57,6 +57,8 @@ type Sim struct {
 	lineOver  bool
 	pay       payload
 	pt        *passthrough
+
+	onPeerEOF func(id int) // test seam: called with mu held when a link's peer closes
 }
 
 // New returns a modem configured by cfg. It does nothing until Serve.
