@@ -1,0 +1,195 @@
+package yamux
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	hyamux "github.com/hashicorp/yamux"
+)
+
+// clientSession is one live link of a Backend: the yamux session, its
+// control stream and the registry of its streams.
+type clientSession struct {
+	b   *Backend
+	mux *hyamux.Session
+	ctl *control
+	reg *registry
+
+	mu        sync.Mutex
+	listeners map[uint32]*listener // by the id of their LISTEN stream
+}
+
+// connect runs the handshake on link and starts a session over it. The
+// link is closed on failure or when ctx ends first.
+func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*clientSession, error) {
+	if err := b.handshake(ctx, link); err != nil {
+		link.Close()
+		return nil, err
+	}
+	mux, err := hyamux.Client(link, b.cfg.yamuxConfig(b.log))
+	if err != nil {
+		link.Close()
+		return nil, err
+	}
+	s := &clientSession{b: b, mux: mux, reg: newRegistry(false), listeners: make(map[uint32]*listener)}
+	if err := s.openControl(ctx); err != nil {
+		mux.Close()
+		return nil, err
+	}
+	b.wg.Add(2)
+	go s.runControl()
+	go s.acceptLoop()
+	return s, nil
+}
+
+// handshake authenticates link, bounded by HandshakeTimeout and ctx.
+func (b *Backend) handshake(ctx context.Context, link io.ReadWriteCloser) error {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.HandshakeTimeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { link.Close() })
+	err := clientHandshake(link, b.cfg.PSK)
+	if !stop() {
+		if err == nil {
+			err = syscall.ETIMEDOUT
+		}
+		if ctx.Err() == context.DeadlineExceeded {
+			err = &wrapErr{"yamux: handshake timed out", syscall.ETIMEDOUT}
+		}
+	}
+	return err
+}
+
+// openControl opens the control stream, the session's first.
+func (s *clientSession) openControl(ctx context.Context) error {
+	st, err := s.mux.OpenStream()
+	if err != nil {
+		return err
+	}
+	e := s.reg.add(st)
+	if _, err := s.roundTrip(ctx, e, request{op: opControl}, nil); err != nil {
+		return err
+	}
+	s.ctl = &control{st: st}
+	return nil
+}
+
+// runControl applies the gateway's resets until the session ends. The
+// gateway never closes the control stream of a live session, so its end
+// ends the session.
+func (s *clientSession) runControl() {
+	defer s.b.wg.Done()
+	s.ctl.run(s.reg)
+	s.mux.Close()
+}
+
+// shutdown fails everything the dead session carried.
+func (s *clientSession) shutdown() {
+	s.reg.closeAll(syscall.ECONNRESET)
+}
+
+// alive reports whether the link is still up.
+func (s *clientSession) alive() bool { return !s.mux.IsClosed() }
+
+// open opens a request stream and registers it.
+func (s *clientSession) open() (*entry, error) {
+	st, err := s.mux.OpenStream()
+	if err != nil {
+		return nil, linkErr(err)
+	}
+	return s.reg.add(st), nil
+}
+
+// linkErr is what a request on a dead or failing link reports.
+func linkErr(err error) error {
+	if err == hyamux.ErrSessionShutdown || err == hyamux.ErrConnectionWriteTimeout {
+		return syscall.ECONNRESET
+	}
+	return err
+}
+
+// reset aborts e locally and asks the gateway to abort its end.
+func (s *clientSession) reset(e *entry, err error) {
+	if e.aborted() == nil && s.alive() && s.ctl != nil {
+		s.ctl.sendReset(e.id, stReset)
+	}
+	e.abort(err)
+}
+
+// roundTrip sends req on e's stream and waits for the reply, bounded by
+// ctx, OpenTimeout and cancel (closed when the socket is closed). On
+// failure the stream is reset and removed.
+func (s *clientSession) roundTrip(ctx context.Context, e *entry, req request, cancel <-chan struct{}) (reply, error) {
+	rep, err := s.exchange(ctx, e, req, cancel)
+	if err == nil {
+		err = statusError(rep.status)
+		if err != nil {
+			e.st.Close()
+			s.reg.remove(e)
+		}
+		return rep, err
+	}
+	s.reset(e, syscall.ECONNRESET)
+	s.reg.remove(e)
+	return rep, err
+}
+
+// exchange writes req and reads the reply with the stream's read
+// deadline armed by ctx and OpenTimeout. Whoever closes cancel must then
+// set a past read deadline on e's stream (socket.Close does).
+func (s *clientSession) exchange(ctx context.Context, e *entry, req request, cancel <-chan struct{}) (reply, error) {
+	deadline := time.Now().Add(s.b.cfg.OpenTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	e.setReadDeadline(deadline)
+	select {
+	case <-cancel: // closed before the deadline was armed (socket.Close)
+		e.st.SetReadDeadline(pastTime)
+	default:
+	}
+	stop := context.AfterFunc(ctx, func() { e.st.SetReadDeadline(pastTime) })
+	defer stop()
+	if req.op == opDial {
+		req.arg = uint32(time.Until(deadline) / time.Millisecond)
+	}
+	if _, err := e.st.Write(appendRequest(nil, req)); err != nil {
+		return reply{}, s.requestErr(ctx, e, cancel, err)
+	}
+	rep, err := readReply(e.st)
+	if err != nil {
+		return reply{}, s.requestErr(ctx, e, cancel, err)
+	}
+	e.setReadDeadline(time.Time{})
+	return rep, nil
+}
+
+// requestErr explains why a request failed: the socket was closed, the
+// context ended, the gateway reset the stream, the link died, or the
+// reply did not come in time.
+func (s *clientSession) requestErr(ctx context.Context, e *entry, cancel <-chan struct{}, err error) error {
+	select {
+	case <-cancel:
+		return net.ErrClosed
+	default:
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	if aerr := e.aborted(); aerr != nil {
+		return aerr
+	}
+	if !s.alive() {
+		return syscall.ECONNRESET
+	}
+	if err == hyamux.ErrTimeout {
+		return syscall.ETIMEDOUT
+	}
+	if err == errBadRequest {
+		return syscall.EPROTO
+	}
+	return syscall.ECONNRESET
+}

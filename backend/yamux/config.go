@@ -1,0 +1,152 @@
+package yamux
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	hyamux "github.com/hashicorp/yamux"
+)
+
+// Defaults of MuxConfig and Config fields left zero.
+const (
+	DefaultStreamWindow     = 1 << 20
+	DefaultKeepAlive        = 250 * time.Millisecond
+	DefaultLinkTimeout      = 750 * time.Millisecond
+	DefaultAcceptBacklog    = 256
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultOpenTimeout      = 30 * time.Second
+	DefaultRedialMin        = 50 * time.Millisecond
+	DefaultRedialMax        = 5 * time.Second
+
+	minStreamWindow = 256 << 10 // yamux's own minimum
+)
+
+// MuxConfig holds the link settings both ends share. The zero value is
+// ready to use; both ends should agree on AcceptBacklog.
+type MuxConfig struct {
+	// StreamWindow is each stream's receive window: how many bytes the
+	// peer may send ahead of the reader. Zero means DefaultStreamWindow
+	// (1 MiB); values below yamux's 256 KiB minimum are raised to it.
+	StreamWindow uint32
+
+	// KeepAlive is the interval between keepalive pings. Zero means
+	// DefaultKeepAlive; negative disables pings (a silent link is then
+	// only noticed when a write times out).
+	KeepAlive time.Duration
+
+	// LinkTimeout bounds how long one frame may wait to be written to the
+	// link and how long a ping waits for its answer; past it the link is
+	// declared dead and every stream on it fails. Zero means
+	// DefaultLinkTimeout. KeepAlive+LinkTimeout is the worst-case time to
+	// notice a silent link (1 s with the defaults). Raise it for slow
+	// links: a frame of up to 128 KiB must cross within it.
+	LinkTimeout time.Duration
+
+	// AcceptBacklog is yamux's limit of streams opened and not yet
+	// accepted. Zero means DefaultAcceptBacklog.
+	AcceptBacklog int
+
+	// HandshakeTimeout bounds the link handshake (authentication
+	// included); a link that has not completed it in time is closed.
+	// Zero means DefaultHandshakeTimeout (10 s).
+	HandshakeTimeout time.Duration
+}
+
+func (m MuxConfig) withDefaults() MuxConfig {
+	if m.StreamWindow == 0 {
+		m.StreamWindow = DefaultStreamWindow
+	}
+	m.StreamWindow = max(m.StreamWindow, minStreamWindow)
+	if m.KeepAlive == 0 {
+		m.KeepAlive = DefaultKeepAlive
+	}
+	if m.LinkTimeout <= 0 {
+		m.LinkTimeout = DefaultLinkTimeout
+	}
+	if m.AcceptBacklog <= 0 {
+		m.AcceptBacklog = DefaultAcceptBacklog
+	}
+	if m.HandshakeTimeout <= 0 {
+		m.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	return m
+}
+
+// yamuxConfig builds hashicorp's config. Stream-open and stream-close
+// timeouts are off: yamux's versions close the whole session, and the
+// request layer bounds each open on its own (Config.OpenTimeout).
+func (m MuxConfig) yamuxConfig(log *slog.Logger) *hyamux.Config {
+	c := &hyamux.Config{
+		AcceptBacklog:          m.AcceptBacklog,
+		EnableKeepAlive:        m.KeepAlive > 0,
+		KeepAliveInterval:      m.KeepAlive,
+		ConnectionWriteTimeout: m.LinkTimeout,
+		MaxStreamWindowSize:    m.StreamWindow,
+		Logger:                 yamuxLogger{log},
+	}
+	if c.KeepAliveInterval <= 0 {
+		c.KeepAliveInterval = time.Hour // unused, but yamux wants it set
+	}
+	return c
+}
+
+// Config configures the device side (Client). The zero value (or nil)
+// is ready to use with a gateway that runs without a key.
+type Config struct {
+	MuxConfig
+
+	// PSK is the pre-shared key (see LoadPSK). The client then requires
+	// the gateway to prove it knows the key too. Empty means no key: only
+	// a gateway with NoAuth accepts the link.
+	PSK []byte
+
+	// Redial, if set, is called to get a new link after the current one
+	// dies; the client re-handshakes over it. Conns, listeners and packet
+	// sockets of the dead link stay failed; new requests wait for the new
+	// link up to their context. Nil means a lost link is final: requests
+	// fail with syscall.ENETDOWN.
+	Redial func(ctx context.Context) (io.ReadWriteCloser, error)
+
+	// RedialMin and RedialMax bound the exponential backoff between
+	// Redial attempts. Zero means DefaultRedialMin and DefaultRedialMax.
+	RedialMin, RedialMax time.Duration
+
+	// OpenTimeout bounds how long a request (dial, listen, bind, resolve)
+	// waits for the gateway's reply when its context has no earlier
+	// deadline. Expiry fails that request with syscall.ETIMEDOUT and
+	// resets only its stream. Zero means DefaultOpenTimeout.
+	OpenTimeout time.Duration
+
+	// Logger receives the client's structured logs. Nil means none.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	c.MuxConfig = c.MuxConfig.withDefaults()
+	if c.RedialMin <= 0 {
+		c.RedialMin = DefaultRedialMin
+	}
+	if c.RedialMax <= 0 {
+		c.RedialMax = DefaultRedialMax
+	}
+	c.RedialMax = max(c.RedialMax, c.RedialMin)
+	if c.OpenTimeout <= 0 {
+		c.OpenTimeout = DefaultOpenTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// yamuxLogger sends hashicorp yamux's log lines to slog at debug level.
+type yamuxLogger struct{ log *slog.Logger }
+
+func (l yamuxLogger) Print(v ...any) { l.log.Debug(fmt.Sprint(v...), "src", "yamux") }
+func (l yamuxLogger) Printf(format string, v ...any) {
+	l.log.Debug(fmt.Sprintf(format, v...), "src", "yamux")
+}
+func (l yamuxLogger) Println(v ...any) { l.log.Debug(fmt.Sprint(v...), "src", "yamux") }

@@ -1,0 +1,114 @@
+package yamux
+
+import (
+	"io"
+	"net"
+	"sync/atomic"
+)
+
+// proxy carries one gateway-side connection over a stream: up copies
+// stream → conn, down copies conn → stream. An end of stream half-closes
+// the other side (CloseWrite on the conn, FIN on the stream); a failure
+// resets both (RST-like close of the conn, a reset message to the device).
+type proxy struct {
+	s       *gwSession
+	e       *entry
+	c       net.Conn
+	closing atomic.Bool // c was closed for want of CloseWrite
+}
+
+// proxy runs until both directions have ended, then closes c.
+func (s *gwSession) proxy(e *entry, c net.Conn) {
+	p := &proxy{s: s, e: e, c: c}
+	if e.attach(p.kill) != nil {
+		p.kill(nil)
+		return
+	}
+	done := make(chan struct{})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		p.up()
+	}()
+	p.down()
+	<-done
+	c.Close()
+}
+
+// kill closes the conn at once; TCP peers see a reset.
+func (p *proxy) kill(error) {
+	if tc, ok := p.c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	p.c.Close()
+}
+
+// up copies what the device sends to the conn.
+func (p *proxy) up() {
+	buf := getBuf()
+	defer putBuf(buf)
+	for {
+		n, err := p.e.st.Read(*buf)
+		if n > 0 {
+			if _, werr := p.c.Write((*buf)[:n]); werr != nil {
+				p.fail(statusOf(werr))
+				return
+			}
+		}
+		switch {
+		case err == io.EOF && p.s.alive():
+			p.closeWrite()
+			return
+		case err != nil:
+			p.fail(stReset)
+			return
+		}
+	}
+}
+
+// down copies what the conn receives to the device.
+func (p *proxy) down() {
+	buf := getBuf()
+	defer putBuf(buf)
+	for {
+		n, err := p.c.Read(*buf)
+		if n > 0 {
+			if _, werr := p.e.st.Write((*buf)[:n]); werr != nil {
+				p.fail(stReset)
+				return
+			}
+		}
+		switch {
+		case err == io.EOF, err != nil && p.closing.Load():
+			p.e.st.Close()
+			return
+		case err != nil:
+			p.fail(statusOf(err))
+			return
+		}
+	}
+}
+
+// fail resets the stream (and so the conn, through the hook) unless it
+// was aborted already.
+func (p *proxy) fail(status uint8) {
+	if p.e.aborted() == nil {
+		if status == stOK || status == stFailed {
+			status = stReset
+		}
+		p.s.reset(p.e, status)
+	}
+}
+
+// closeWrite passes the device's FIN on. A conn without CloseWrite is
+// closed instead, which ends the other direction too.
+func (p *proxy) closeWrite() {
+	if cw, ok := p.c.(interface{ CloseWrite() error }); ok {
+		if cw.CloseWrite() == nil {
+			return
+		}
+	}
+	p.closing.Store(true)
+	p.c.Close()
+}

@@ -1,0 +1,120 @@
+package yamux
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+
+	"github.com/netoffload/offload/backend"
+)
+
+// openDatagram binds (op LISTEN) or connects (op DIAL) a datagram socket
+// on the gateway; its stream then carries framed datagrams both ways.
+func (s *socket) openDatagram(ctx context.Context, op uint8, addr netip.AddrPort) (*datagram, error) {
+	req := request{op: op, network: s.netc, payload: []byte(hostPortString(addr))}
+	sess, e, rep, err := s.request(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := decodeAddrs(rep.body)
+	if err != nil || len(addrs) != 2 {
+		sess.reset(e, syscall.EPROTO)
+		sess.reg.remove(e)
+		return nil, syscall.EPROTO
+	}
+	d := &datagram{s: sess, e: e, pq: s.pq, local: addrs[0], remote: addrs[1]}
+	if op == opDial {
+		d.filter = addrs[1]
+	}
+	d.start()
+	return d, nil
+}
+
+// datagram is a device-side datagram socket's engine: a reader goroutine
+// delivers arriving frames into the PacketQueue; SendTo frames and
+// writes one datagram at a time.
+type datagram struct {
+	s             *clientSession
+	e             *entry
+	pq            *backend.PacketQueue
+	local, remote netip.AddrPort
+
+	mu     sync.Mutex // guards filter
+	filter netip.AddrPort
+
+	wmu  sync.Mutex // serialises sends; guards wbuf
+	wbuf []byte
+}
+
+func (d *datagram) start() {
+	if err := d.e.attach(d.fail); err != nil {
+		d.fail(err)
+	}
+	d.s.b.wg.Add(1)
+	go d.readLoop()
+}
+
+// connect sets the only source whose datagrams are delivered.
+func (d *datagram) connect(remote netip.AddrPort) {
+	d.mu.Lock()
+	d.filter = remote
+	d.mu.Unlock()
+}
+
+func (d *datagram) accepts(from netip.AddrPort) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.filter.IsValid() || d.filter == from
+}
+
+func (d *datagram) fail(err error) { d.pq.Close(err) }
+
+// readLoop delivers arriving datagrams until the stream ends.
+func (d *datagram) readLoop() {
+	defer d.s.b.wg.Done()
+	r := newDatagramReader(d.e.st)
+	var err error
+	for {
+		var p []byte
+		var from netip.AddrPort
+		if p, from, err = r.next(); err != nil {
+			break
+		}
+		if d.accepts(from) {
+			d.pq.Deliver(p, from)
+		}
+	}
+	if d.e.aborted() == nil {
+		if err == errBadRequest {
+			d.s.reset(d.e, syscall.EPROTO)
+		}
+		d.fail(syscall.ECONNRESET) // a no-op after close: the first error stays
+	}
+	d.e.st.Close()
+	d.s.reg.remove(d.e)
+}
+
+// send writes one framed datagram.
+func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	var err error
+	if d.wbuf, err = appendDatagram(d.wbuf[:0], to, p); err != nil {
+		return 0, err
+	}
+	if _, err := d.e.st.Write(d.wbuf); err != nil {
+		if aerr := d.e.aborted(); aerr != nil {
+			return 0, aerr
+		}
+		return 0, syscall.ECONNRESET
+	}
+	return len(p), nil
+}
+
+// close is the socket's Close: FIN, so the gateway closes its socket.
+func (d *datagram) close() {
+	d.pq.Close(net.ErrClosed)
+	d.e.st.Close()
+}

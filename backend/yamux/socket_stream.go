@@ -1,0 +1,179 @@
+package yamux
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	hyamux "github.com/hashicorp/yamux"
+	"github.com/netoffload/offload/backend"
+)
+
+// maxFrame caps one yamux data frame written by a pump, so a frame never
+// holds the link for long (see MuxConfig.LinkTimeout).
+const maxFrame = 128 << 10
+
+// dialStream asks the gateway to dial remote and starts the pumps.
+func (s *socket) dialStream(ctx context.Context, remote netip.AddrPort) (*streamConn, error) {
+	req := request{op: opDial, network: s.netc, payload: []byte(remote.String())}
+	sess, e, rep, err := s.request(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := decodeAddrs(rep.body)
+	if err != nil || len(addrs) != 2 {
+		sess.reset(e, syscall.EPROTO)
+		sess.reg.remove(e)
+		return nil, syscall.EPROTO
+	}
+	return startStream(sess, e, s.opts, addrs[0], addrs[1]), nil
+}
+
+// streamConn moves a connected stream socket's bytes: the send pump drains
+// Out into the yamux stream, the receive pump fills In from it. Small
+// application writes pile up in Out while a frame is on its way, so the
+// next frame carries all of them.
+type streamConn struct {
+	s             *clientSession
+	e             *entry
+	bufs          *backend.Stream
+	local, remote netip.AddrPort
+
+	dst    frameWriter
+	src    streamSource
+	closed atomic.Bool  // the application closed the socket
+	left   atomic.Int32 // pumps still running
+}
+
+// startStream wires a connected stream to new buffers and starts pumps.
+func startStream(s *clientSession, e *entry, opts backend.Options, local, remote netip.AddrPort) *streamConn {
+	c := &streamConn{s: s, e: e, bufs: backend.NewStream(opts), local: local, remote: remote}
+	c.dst.st, c.src.st = e.st, e.st
+	c.left.Store(2)
+	if err := e.attach(c.abort); err != nil {
+		c.abort(err)
+	}
+	s.b.wg.Add(2)
+	go c.sendPump()
+	go c.recvPump()
+	return c
+}
+
+// abort fails both buffers: blocked application calls return err.
+func (c *streamConn) abort(err error) {
+	c.bufs.In.Abort(err)
+	c.bufs.Out.Abort(err)
+}
+
+// close is the socket's Close: flush Out, then FIN; refuse more input.
+func (c *streamConn) close() {
+	c.closed.Store(true)
+	c.bufs.Out.CloseWrite(net.ErrClosed)
+	c.bufs.In.CloseRead(net.ErrClosed, syscall.ECONNRESET)
+}
+
+// sendPump drains Out into the stream; at Out's end it half-closes the
+// stream (yamux FIN), which the far end reads as EOF.
+func (c *streamConn) sendPump() {
+	defer c.pumpDone()
+	_, err := c.bufs.Out.WriteTo(&c.dst)
+	if err == nil {
+		c.e.st.Close()
+		return
+	}
+	if c.e.aborted() == nil {
+		c.s.reset(c.e, syscall.ECONNRESET)
+	}
+}
+
+// recvPump fills In from the stream until the far end's FIN (In then
+// ends with io.EOF after the buffered bytes), a failure (reset), or the
+// application shutting its read side (drain).
+func (c *streamConn) recvPump() {
+	defer c.pumpDone()
+	_, err := c.bufs.In.ReadFrom(&c.src)
+	switch {
+	case c.e.aborted() != nil:
+	case c.src.err != nil, err == nil && !c.s.alive():
+		// yamux reports a dead session as EOF: not an orderly end.
+		c.s.reset(c.e, syscall.ECONNRESET)
+	case err == nil:
+		c.bufs.In.CloseWrite(nil)
+	default:
+		c.drain()
+	}
+}
+
+// drain discards what arrives after the application shut its read side.
+// Bytes arriving after a full Close reset the stream, as TCP answers
+// data for a closed socket with RST.
+func (c *streamConn) drain() {
+	buf := getBuf()
+	defer putBuf(buf)
+	for {
+		n, err := c.e.st.Read(*buf)
+		if n > 0 && c.closed.Load() {
+			c.s.reset(c.e, syscall.ECONNRESET)
+			return
+		}
+		if err == io.EOF && c.s.alive() {
+			return
+		}
+		if err != nil {
+			if c.e.aborted() == nil {
+				c.s.reset(c.e, syscall.ECONNRESET)
+			}
+			return
+		}
+	}
+}
+
+// pumpDone forgets the stream once both pumps have ended.
+func (c *streamConn) pumpDone() {
+	if c.left.Add(-1) == 0 {
+		c.s.reg.remove(c.e)
+	}
+	c.s.b.wg.Done()
+}
+
+// frameWriter writes to a yamux stream in frames of at most maxFrame.
+type frameWriter struct{ st *hyamux.Stream }
+
+func (w *frameWriter) Write(p []byte) (int, error) {
+	total := 0
+	for len(p) > 0 {
+		n := min(len(p), maxFrame)
+		m, err := w.st.Write(p[:n])
+		total += m
+		if err != nil {
+			return total, err
+		}
+		p = p[n:]
+	}
+	return total, nil
+}
+
+// streamSource reads a yamux stream and remembers its failure, so the
+// pump can tell a stream error from its ring refusing more bytes.
+type streamSource struct {
+	st  *hyamux.Stream
+	err error
+}
+
+func (r *streamSource) Read(p []byte) (int, error) {
+	n, err := r.st.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}
+
+// bufPool holds copy buffers for drains and the gateway's proxies.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
+func putBuf(b *[]byte) { bufPool.Put(b) }
