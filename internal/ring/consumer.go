@@ -9,34 +9,23 @@ func (r *Ring) Read(p []byte) (int, error) {
 	if expired(&r.rdlArmed, r.rdl) {
 		return 0, errTimeout
 	}
-	r.mu.Lock()
 	if err := r.acquireConsumer(); err != nil {
-		r.mu.Unlock()
 		return 0, err
 	}
 	n, err := r.read(p)
 	r.releaseConsumer()
-	notify := r.onWritable
-	r.mu.Unlock()
-	if notify != nil && n > 0 {
-		notify()
-	}
 	return n, err
 }
 
-// read is Read's loop, run with mu and the consumer gate held.
+// read is Read's loop, run with the consumer gate held.
 func (r *Ring) read(p []byte) (int, error) {
 	for {
-		if r.rclosed {
-			return 0, r.rErr
+		span, err := r.TryPeek()
+		if err != nil {
+			return 0, err
 		}
-		if r.n > 0 && !r.hold {
-			n := r.copyOut(p)
-			r.signalSpace()
-			return n, nil
-		}
-		if r.wclosed && !r.hold {
-			return 0, io.EOF
+		if len(span) > 0 {
+			return r.copyOut(p, span), nil
 		}
 		if len(p) == 0 {
 			return 0, nil
@@ -47,39 +36,67 @@ func (r *Ring) read(p []byte) (int, error) {
 	}
 }
 
-// copyOut moves up to len(p) pending bytes into p. mu held.
-func (r *Ring) copyOut(p []byte) int {
+// copyOut moves up to len(p) pending bytes into p, starting with span
+// (the head span TryPeek returned), and releases them.
+func (r *Ring) copyOut(p, span []byte) int {
+	avail := r.avail()
 	total := 0
-	for total < len(p) && r.n > 0 {
-		end := min(r.head+r.n, len(r.buf))
-		c := copy(p[total:], r.buf[r.head:end])
-		r.consume(c)
+	for {
+		c := copy(p[total:], span)
+		r.r += c
 		total += c
+		if total == len(p) || int64(total) >= avail {
+			break
+		}
+		span = r.span(avail - int64(total))
 	}
+	r.rtotal += int64(total)
+	r.unrel += int64(total)
 	return total
 }
 
-// consume drops c bytes from the head. mu held.
-func (r *Ring) consume(c int) {
-	r.n -= c
-	r.head += c
-	if r.head >= len(r.buf) {
-		r.head -= len(r.buf)
+// headSpan returns the published, unread part of the head block, moving
+// past (and recycling) blocks the producer has filled and left. Consumer
+// only.
+func (r *Ring) headSpan() []byte { return r.span(r.avail()) }
+
+// avail reports how many published bytes are unread, reloading the
+// producer's total only when the cached one says the ring is empty.
+func (r *Ring) avail() int64 {
+	a := r.tailSeen - r.rtotal
+	if a <= 0 {
+		r.tailSeen = r.prod.total()
+		a = r.tailSeen - r.rtotal
 	}
-	if r.n == 0 && !r.reserved {
-		r.head = 0
-	}
+	return a
 }
 
-// consumerErr reports why a consumer finds nothing to read: the abort
-// error, io.EOF after an orderly end, or nil if it should wait. mu held.
-func (r *Ring) consumerErr() error {
-	switch {
-	case r.rclosed:
-		return r.rErr
-	case r.hold:
+// span is headSpan for a known count of unread bytes.
+func (r *Ring) span(avail int64) []byte {
+	if avail <= 0 {
 		return nil
-	case r.wclosed && r.n == 0:
+	}
+	h := r.head
+	if r.r == len(h.buf) {
+		next := h.next.Load() // linked before its bytes were published
+		r.head, r.r = next, 0
+		putBlock(h)
+		h = next
+	}
+	return h.buf[r.r : r.r+int(min(int64(len(h.buf)-r.r), avail))]
+}
+
+// consumerErr reports why a consumer cannot read: the abort error, io.EOF
+// after an orderly end once drained, or nil.
+func (r *Ring) consumerErr(f uint32) error {
+	switch {
+	case f&flagRClosed != 0:
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.rErr
+	case f&flagHold != 0:
+		return nil
+	case f&flagWClosed != 0 && r.avail() <= 0:
 		return io.EOF
 	}
 	return nil
@@ -90,14 +107,10 @@ func (r *Ring) consumerErr() error {
 // io.EOF once the write side is closed and drained. Only one goroutine may
 // use Peek/Discard, and not together with Read or WriteTo.
 func (r *Ring) Peek() ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for {
-		if err := r.consumerErr(); err != nil {
-			return nil, err
-		}
-		if r.n > 0 && !r.hold {
-			return r.buf[r.head:min(r.head+r.n, len(r.buf))], nil
+		span, err := r.TryPeek()
+		if err != nil || len(span) > 0 {
+			return span, err
 		}
 		if err := r.waitData(); err != nil {
 			return nil, err
@@ -108,30 +121,28 @@ func (r *Ring) Peek() ([]byte, error) {
 // TryPeek is Peek without blocking: it returns an empty span when nothing
 // is pending.
 func (r *Ring) TryPeek() ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.consumerErr(); err != nil {
-		return nil, err
+	f := r.flags.Load()
+	if f != 0 {
+		if err := r.consumerErr(f); err != nil {
+			return nil, err
+		}
+		if f&flagHold != 0 {
+			return nil, nil
+		}
 	}
-	if r.n == 0 || r.hold {
-		return nil, nil
-	}
-	return r.buf[r.head:min(r.head+r.n, len(r.buf))], nil
+	return r.headSpan(), nil
 }
 
 // Discard drops the first n pending bytes (at most what Peek lent).
 func (r *Ring) Discard(n int) {
-	r.mu.Lock()
-	n = min(n, r.n)
-	if n > 0 {
-		r.consume(n)
-		r.signalSpace()
+	if n <= 0 {
+		return
 	}
-	notify := r.onWritable
-	r.mu.Unlock()
-	if notify != nil && n > 0 {
-		notify()
-	}
+	n = min(n, len(r.head.buf)-r.r)
+	r.r += n
+	r.rtotal += int64(n)
+	r.cons.add(int64(n))
+	r.wakeProducer()
 }
 
 // WriteTo drains the ring into dst until the write side is closed and
@@ -139,17 +150,10 @@ func (r *Ring) Discard(n int) {
 // aborted. It holds the consumer gate throughout and writes straight from
 // the ring's memory.
 func (r *Ring) WriteTo(dst io.Writer) (int64, error) {
-	r.mu.Lock()
-	err := r.acquireConsumer()
-	r.mu.Unlock()
-	if err != nil {
+	if err := r.acquireConsumer(); err != nil {
 		return 0, err
 	}
-	defer func() {
-		r.mu.Lock()
-		r.releaseConsumer()
-		r.mu.Unlock()
-	}()
+	defer r.releaseConsumer()
 	var total int64
 	for {
 		if expired(&r.rdlArmed, r.rdl) {
@@ -176,41 +180,30 @@ func (r *Ring) WriteTo(dst io.Writer) (int64, error) {
 // nil, succeed while their bytes are dropped. Only the first close counts.
 func (r *Ring) CloseRead(readerErr, writerErr error) {
 	r.mu.Lock()
-	if !r.rclosed {
-		r.rclosed, r.rErr, r.peerErr = true, readerErr, writerErr
-		r.n, r.head = 0, 0
-		if !r.reserved {
-			r.buf = nil
-		}
+	if r.flags.Load()&flagRClosed == 0 {
+		r.rErr, r.peerErr = readerErr, writerErr
+		r.setFlag(flagRClosed)
 	}
-	r.wakeAll()
-	rn, wn := r.onReadable, r.onWritable
 	r.mu.Unlock()
-	callBoth(rn, wn)
+	r.wakeAll()
 }
 
 // Abort fails both sides with err at once, dropping buffered bytes, as a
 // connection reset does. Later closes do not change the error.
 func (r *Ring) Abort(err error) {
 	r.mu.Lock()
-	if !r.wclosed {
-		r.wclosed, r.wErr = true, err
+	if r.flags.Load()&flagWClosed == 0 {
+		r.wErr = err
+		r.setFlag(flagWClosed)
 	}
 	r.mu.Unlock()
 	r.CloseRead(err, err)
 }
 
-// wakeAll wakes every parked caller so it rechecks the state. mu held.
+// wakeAll wakes every parked caller so it rechecks the state.
 func (r *Ring) wakeAll() {
-	r.signalData()
-	r.signalSpace()
-}
-
-func callBoth(a, b func()) {
-	if a != nil {
-		a()
-	}
-	if b != nil {
-		b()
-	}
+	kick(r.dataCh)
+	kick(r.spaceCh)
+	r.notifyReadable()
+	r.notifyWritable()
 }

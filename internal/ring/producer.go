@@ -11,26 +11,20 @@ func (r *Ring) Write(p []byte) (int, error) {
 	if expired(&r.wdlArmed, r.wdl) {
 		return 0, errTimeout
 	}
-	r.mu.Lock()
 	if err := r.acquireProducer(); err != nil {
-		r.mu.Unlock()
 		return 0, err
 	}
 	total, err := r.write(p)
 	r.releaseProducer()
-	notify := r.onReadable
-	r.mu.Unlock()
-	if notify != nil && total > 0 {
-		notify()
-	}
 	return total, err
 }
 
-// write is Write's loop, run with mu and the producer gate held.
+// write is Write's loop, run with the producer gate held.
 func (r *Ring) write(p []byte) (int, error) {
 	total := 0
 	for {
-		if err := r.producerErr(); err != nil {
+		if f := r.flags.Load(); f&(flagWClosed|flagRClosed) != 0 {
+			err := r.producerErr()
 			if err == errDiscard {
 				return len(p), nil
 			}
@@ -39,9 +33,9 @@ func (r *Ring) write(p []byte) (int, error) {
 		if total == len(p) {
 			return total, nil
 		}
-		if r.n < r.limit {
-			total += r.copyIn(p[total:])
-			r.signalData()
+		if free := r.free(); free > 0 {
+			end := total + int(min(free, int64(len(p)-total)))
+			total += r.copyIn(p[total:end])
 			continue
 		}
 		if err := r.waitSpace(); err != nil {
@@ -59,58 +53,59 @@ type discardError struct{}
 
 func (*discardError) Error() string { return "ring: writes discarded" }
 
-// producerErr reports why a producer cannot proceed, or nil. mu held.
+// producerErr reports why a producer cannot proceed, or nil.
 func (r *Ring) producerErr() error {
-	switch {
-	case r.wclosed:
-		return r.wErr
-	case r.rclosed && r.peerErr == nil:
-		return errDiscard
-	case r.rclosed:
-		return r.peerErr
+	f := r.flags.Load()
+	if f&(flagWClosed|flagRClosed) == 0 {
+		return nil
 	}
-	return nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case f&flagWClosed != 0:
+		return r.wErr
+	case r.peerErr == nil:
+		return errDiscard
+	}
+	return r.peerErr
 }
 
-// copyIn appends as much of p as fits, growing buf if allowed. mu held.
+// tailSpan returns the free part of the tail block, linking a new block
+// when the tail is full. Producer only.
+func (r *Ring) tailSpan() []byte {
+	t := r.tail
+	if r.tw == len(t.buf) {
+		nb := getBlock(len(t.buf), r.limit)
+		t.next.Store(nb)
+		r.tail, r.tw, t = nb, 0, nb
+	}
+	return t.buf[r.tw:]
+}
+
+// copyIn appends all of p (the caller checked the limit); the gate
+// release publishes it.
 func (r *Ring) copyIn(p []byte) int {
-	r.grow(len(p))
 	total := 0
-	for total < len(p) && r.n < len(r.buf) {
-		tail := (r.head + r.n) % len(r.buf)
-		end := len(r.buf)
-		if tail < r.head {
-			end = r.head
-		}
-		c := copy(r.buf[tail:end], p[total:])
-		r.n += c
+	for total < len(p) {
+		span := r.tailSpan()
+		c := copy(span, p[total:])
+		r.tw += c
 		total += c
 	}
+	r.wtotal += int64(total)
+	r.unpub += int64(total)
 	return total
 }
 
-// grow makes room for want more bytes if the limit allows. mu held.
-func (r *Ring) grow(want int) {
-	need := r.n + want
-	if need <= len(r.buf) || len(r.buf) == r.limit || r.reserved {
-		return
+// free reports how many bytes the producer may add, reloading the
+// consumer's total only when the cached one says the ring is full.
+func (r *Ring) free() int64 {
+	f := r.limit - (r.wtotal - r.headSeen)
+	if f <= 0 {
+		r.headSeen = r.cons.total()
+		f = r.limit - (r.wtotal - r.headSeen)
 	}
-	size := len(r.buf)
-	if size == 0 {
-		size = minAlloc
-	}
-	for size < need && size < r.limit {
-		size *= 2
-	}
-	if size > r.limit {
-		size = r.limit
-	}
-	nb := make([]byte, size)
-	if r.n > 0 {
-		c := copy(nb, r.buf[r.head:min(r.head+r.n, len(r.buf))])
-		copy(nb[c:], r.buf[:r.n-c])
-	}
-	r.buf, r.head = nb, 0
+	return f
 }
 
 // Reserve lends the producer a span of free space, blocking while the ring
@@ -118,17 +113,10 @@ func (r *Ring) grow(want int) {
 // filled. Only one goroutine may use Reserve/Commit, and not together with
 // Write or ReadFrom.
 func (r *Ring) Reserve() ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for {
-		if err := r.producerErr(); err != nil {
-			if err == errDiscard {
-				err = ErrReadClosed
-			}
-			return nil, err
-		}
-		if r.n < r.limit {
-			return r.reserve(), nil
+		span, err := r.TryReserve()
+		if err != nil || len(span) > 0 {
+			return span, err
 		}
 		if err := r.waitSpace(); err != nil {
 			return nil, err
@@ -139,49 +127,29 @@ func (r *Ring) Reserve() ([]byte, error) {
 // TryReserve is Reserve without blocking: it returns an empty span when
 // the ring is full.
 func (r *Ring) TryReserve() ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err := r.producerErr(); err != nil {
 		if err == errDiscard {
 			err = ErrReadClosed
 		}
 		return nil, err
 	}
-	if r.n == r.limit {
+	free := r.free()
+	if free <= 0 {
 		return nil, nil
 	}
-	return r.reserve(), nil
-}
-
-// reserve returns the contiguous free span after the tail. mu held, and
-// the ring is not full.
-func (r *Ring) reserve() []byte {
-	if r.n == 0 && !r.consuming {
-		r.head = 0
-	}
-	r.grow(max(minAlloc, r.n))
-	tail := (r.head + r.n) % len(r.buf)
-	end := len(r.buf)
-	if tail < r.head {
-		end = r.head
-	}
-	r.reserved = true
-	return r.buf[tail:end]
+	span := r.tailSpan()
+	return span[:min(int64(len(span)), free)], nil
 }
 
 // Commit publishes the first n bytes of the span Reserve returned.
 func (r *Ring) Commit(n int) {
-	r.mu.Lock()
-	r.reserved = false
-	if n > 0 && !r.rclosed {
-		r.n += n
-		r.signalData()
+	if n <= 0 {
+		return
 	}
-	notify := r.onReadable
-	r.mu.Unlock()
-	if notify != nil && n > 0 {
-		notify()
-	}
+	r.tw += n
+	r.wtotal += int64(n)
+	r.prod.add(int64(n))
+	r.wakeConsumer()
 }
 
 // ReadFrom fills the ring from src until src reports io.EOF (returned as
@@ -189,17 +157,10 @@ func (r *Ring) Commit(n int) {
 // It holds the producer gate throughout and reads straight into the
 // ring's free space.
 func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
-	r.mu.Lock()
-	err := r.acquireProducer()
-	r.mu.Unlock()
-	if err != nil {
+	if err := r.acquireProducer(); err != nil {
 		return 0, err
 	}
-	defer func() {
-		r.mu.Lock()
-		r.releaseProducer()
-		r.mu.Unlock()
-	}()
+	defer r.releaseProducer()
 	var total int64
 	for {
 		if expired(&r.wdlArmed, r.wdl) {
@@ -226,11 +187,10 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 // of the write side counts.
 func (r *Ring) CloseWrite(err error) {
 	r.mu.Lock()
-	if !r.wclosed {
-		r.wclosed, r.wErr = true, err
+	if r.flags.Load()&flagWClosed == 0 {
+		r.wErr = err
+		r.setFlag(flagWClosed)
 	}
-	r.wakeAll()
-	rn, wn := r.onReadable, r.onWritable
 	r.mu.Unlock()
-	callBoth(rn, wn)
+	r.wakeAll()
 }

@@ -7,12 +7,29 @@
 // ring the backend produces and the application consumes. The loopback
 // backend makes one conn's Out the very same ring as its peer's In.
 //
-// Invariants (all guarded by mu):
+// # Representation
 //
-//   - 0 <= n <= len(buf) <= limit; pending bytes are buf[head:head+n] taken
-//     modulo len(buf). buf is allocated on the first write and grows by
-//     doubling up to limit, so an idle ring costs no buffer memory.
-//   - At most one producer and one consumer operate at a time: Write and
+// Bytes live in a chain of blocks (a single-producer, single-consumer
+// queue). The producer copies into the tail block, linking a new block
+// when it is full, and publishes by adding to its running total; the
+// consumer reads up to (producer total − consumer total) bytes onward from
+// its place in the head block and adds what it took to its own total.
+// Each side caches the other's total and reloads it only when it seems to
+// have run out, so the two cores rarely contend for a cache line. A side's
+// total shares one atomic word with that side's gate bit, so a call
+// publishes its bytes and releases the gate in one atomic add: a Write or
+// Read costs one CAS, a copy and one add. The common paths therefore take no lock: a Write or
+// Read costs a gate CAS, a copy and two atomic operations. The mutex is
+// for the slow paths only: parking, closing, deadlines.
+//
+// # Invariants
+//
+//   - 0 <= producer total − consumer total <= limit; that many bytes
+//     after (head, r) in chain order are published and unreleased.
+//   - Blocks are allocated as bytes arrive (4 KiB first, doubling to
+//     32 KiB) and recycled when the consumer leaves them, so an idle ring
+//     holds no block memory.
+//   - At most one producer and one consumer run at a time: Write and
 //     ReadFrom hold the producer gate for their whole duration (so
 //     concurrent Writes never interleave, as net.Conn promises), Read and
 //     WriteTo hold the consumer gate. The bare lend calls (Reserve/Commit,
@@ -22,9 +39,13 @@
 //     Reserve and Peek stay valid until the matching Commit or Discard.
 //   - Orderly end and abort are distinct: after CloseWrite the consumer
 //     drains what is buffered and then reads io.EOF; after CloseRead or
-//     Abort it gets the given error at once and buffered bytes are dropped.
-//   - Blocked calls wait on channels that Close, Abort, the other side and
-//     the deadlines signal: nothing polls.
+//     Abort it gets the given error at once.
+//   - Blocked calls wait on channels that closes, deadlines and the other
+//     side signal: nothing polls. A side about to park announces it with
+//     an atomic flag and re-checks (the producer publishes, then checks
+//     the flag), so no wake-up is lost.
+//
+// Lock order: mu is the only lock; no callback runs with it held.
 package ring
 
 import (
@@ -41,42 +62,61 @@ import (
 // DefaultLimit is the capacity used when New is given a size <= 0.
 const DefaultLimit = 256 << 10
 
-// minAlloc is the first allocation; growth doubles from here.
-const minAlloc = 4 << 10
-
 // ErrReadClosed is returned to a producer whose consumer has gone away
 // without leaving a more specific error.
 var ErrReadClosed = errors.New("ring: read side closed")
 
+// Flag bits of Ring.flags.
+const (
+	flagWClosed = 1 << iota // producer side closed
+	flagRClosed             // consumer side closed
+	flagHold                // consumer sees nothing (fault injection)
+)
+
 // Ring is a bounded byte FIFO. Create one with New.
 type Ring struct {
-	mu    sync.Mutex
-	buf   []byte
-	head  int // index of the first pending byte
-	n     int // number of pending bytes
-	limit int // the most len(buf) may grow to
+	// Consumer side, touched only by the consumer.
+	head     *block
+	r        int   // read offset in head
+	rtotal   int64 // bytes consumed so far, released or not
+	unrel    int64 // bytes consumed but not yet released to the producer
+	tailSeen int64 // last producer total the consumer loaded
+	_        [64]byte
 
-	reserved bool // a producer holds a Reserve span: head must not be rewound
+	// Producer side, touched only by the producer.
+	tail     *block
+	tw       int   // write offset in tail
+	wtotal   int64 // bytes written so far, published or not
+	unpub    int64 // bytes written but not yet published
+	headSeen int64 // last consumer total the producer loaded
+	limit    int64
+	_        [64]byte
 
-	wclosed bool  // producer side closed: no more writes
-	wErr    error // what producers get after CloseWrite
-	rclosed bool  // consumer side closed
-	rErr    error // what consumers get after CloseRead / Abort
-	peerErr error // what producers get after CloseRead; nil discards writes
-	hold    bool  // consumer sees nothing while held (fault injection)
+	prod side // producer gate + bytes published so far
+	_    [64]byte
+	cons side // consumer gate + bytes released so far
+	_    [64]byte
 
-	producing, consuming   bool // gates
-	prodWaiters, consWaiters int
-	readWaiting, writeWaiting bool
+	flags     atomic.Uint32 // flag bits; rarely written
+	readPark  atomic.Bool   // a consumer is parked (or about to) for data
+	writePark atomic.Bool   // a producer is parked (or about to) for space
+	_         [64]byte
 
-	dataCh, spaceCh   chan struct{} // cap 1: wake the parked consumer / producer
-	prodGate, consGate chan struct{} // cap 1: hand a gate to a waiter
+	mu      sync.Mutex // guards the fields below and the slow paths
+	wErr    error      // what producers get after CloseWrite
+	rErr    error      // what consumers get after CloseRead / Abort
+	peerErr error      // what producers get after CloseRead; nil discards writes
+
+	dataCh, spaceCh        chan struct{} // cap 1: wake the parked consumer / producer
+	prodGateCh, consGateCh chan struct{} // cap 1: hand a gate to a waiter (see side)
 
 	rdl, wdl           *deadline.Deadline // consumer (read) and producer (write) deadlines
 	rdlArmed, wdlArmed atomic.Bool
 
-	onReadable, onWritable func() // called without mu held
+	notify atomic.Pointer[notifiers]
 }
+
+type notifiers struct{ readable, writable func() }
 
 // New returns an empty ring that may hold up to limit bytes
 // (DefaultLimit if limit <= 0).
@@ -84,54 +124,69 @@ func New(limit int) *Ring {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
+	sentinel := &block{}
 	return &Ring{
-		limit:    limit,
-		dataCh:   make(chan struct{}, 1),
-		spaceCh:  make(chan struct{}, 1),
-		prodGate: make(chan struct{}, 1),
-		consGate: make(chan struct{}, 1),
-		rdl:      deadline.New(),
-		wdl:      deadline.New(),
+		head:       sentinel,
+		tail:       sentinel,
+		limit:      int64(limit),
+		dataCh:     make(chan struct{}, 1),
+		spaceCh:    make(chan struct{}, 1),
+		prodGateCh: make(chan struct{}, 1),
+		consGateCh: make(chan struct{}, 1),
+		rdl:        deadline.New(),
+		wdl:        deadline.New(),
 	}
 }
 
 // Limit reports the most bytes the ring can hold.
-func (r *Ring) Limit() int { return r.limit }
+func (r *Ring) Limit() int { return int(r.limit) }
 
 // Buffered reports the number of bytes waiting to be consumed.
 func (r *Ring) Buffered() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.n
+	if r.flags.Load()&flagRClosed != 0 {
+		return 0 // dropped
+	}
+	c := r.cons.total()
+	return int(max(r.prod.total()-c, 0))
 }
 
 // Available reports how many more bytes a producer could add now.
-func (r *Ring) Available() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.limit - r.n
-}
+func (r *Ring) Available() int { return max(int(r.limit)-r.Buffered(), 0) }
 
 // SetNotify installs callbacks run (without any ring lock held) after
 // the ring changes in a way that may let a consumer (readable) or a
-// producer (writable) make progress, including closes. They must not block.
-// Either may be nil.
+// producer (writable) make progress, including closes. They must not
+// block. Either may be nil.
 func (r *Ring) SetNotify(readable, writable func()) {
-	r.mu.Lock()
-	r.onReadable, r.onWritable = readable, writable
-	r.mu.Unlock()
+	r.notify.Store(&notifiers{readable, writable})
+}
+
+func (r *Ring) notifyReadable() {
+	if f := r.notify.Load(); f != nil && f.readable != nil {
+		f.readable()
+	}
+}
+
+func (r *Ring) notifyWritable() {
+	if f := r.notify.Load(); f != nil && f.writable != nil {
+		f.writable()
+	}
 }
 
 // SetReadDeadline sets the deadline of consumer calls; zero disarms it.
 func (r *Ring) SetReadDeadline(t time.Time) {
 	r.rdl.Set(t)
 	r.rdlArmed.Store(!t.IsZero())
+	kick(r.dataCh) // a parked consumer re-evaluates how it waits
+	kick(r.consGateCh)
 }
 
 // SetWriteDeadline sets the deadline of producer calls; zero disarms it.
 func (r *Ring) SetWriteDeadline(t time.Time) {
 	r.wdl.Set(t)
 	r.wdlArmed.Store(!t.IsZero())
+	kick(r.spaceCh)
+	kick(r.prodGateCh)
 }
 
 func expired(armed *atomic.Bool, d *deadline.Deadline) bool {
@@ -142,32 +197,25 @@ func expired(armed *atomic.Bool, d *deadline.Deadline) bool {
 // (bytes still buffer up to the limit). Used to model blocked links.
 func (r *Ring) SetHold(on bool) {
 	r.mu.Lock()
-	r.hold = on
-	r.signalData()
-	notify := r.onReadable
+	if on {
+		r.setFlag(flagHold)
+	} else {
+		r.flags.And(^uint32(flagHold))
+	}
 	r.mu.Unlock()
-	if notify != nil {
-		notify()
-	}
+	kick(r.dataCh)
+	r.notifyReadable()
 }
 
-// signalData wakes a parked consumer. mu held.
-func (r *Ring) signalData() {
-	if r.readWaiting {
-		select {
-		case r.dataCh <- struct{}{}:
-		default:
-		}
-	}
-}
+// setFlag sets bits in flags. mu held, so that errors stored before are
+// visible to whoever sees the bit and takes mu.
+func (r *Ring) setFlag(bits uint32) { r.flags.Or(bits) }
 
-// signalSpace wakes a parked producer. mu held.
-func (r *Ring) signalSpace() {
-	if r.writeWaiting {
-		select {
-		case r.spaceCh <- struct{}{}:
-		default:
-		}
+// kick wakes whoever is parked on ch, if anyone; it never blocks.
+func kick(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 

@@ -1,100 +1,152 @@
 package ring
 
-// Gates and parking. Every function here is called with mu held and
-// returns with mu held; it may release mu while it waits.
+// Gates and parking: the slow paths.
 
 // acquireProducer takes the producer gate, waiting for the holder to
 // finish. It fails when the write deadline passes.
 func (r *Ring) acquireProducer() error {
-	for r.producing {
-		r.prodWaiters++
-		r.mu.Unlock()
-		var err error
-		select {
-		case <-r.prodGate:
-		case <-r.wdl.Done():
-			err = errTimeout
-		}
-		r.mu.Lock()
-		r.prodWaiters--
-		if err != nil {
-			return err
-		}
+	if r.prod.tryAcquire() {
+		return nil
 	}
-	r.producing = true
-	return nil
+	return acquireSlow(&r.prod, r.prodGateCh, r.wdlDone)
 }
 
+// releaseProducer publishes the producer's pending bytes and opens the
+// producer gate.
 func (r *Ring) releaseProducer() {
-	r.producing = false
-	if r.prodWaiters > 0 {
-		select {
-		case r.prodGate <- struct{}{}:
-		default:
-		}
+	c := r.unpub
+	r.unpub = 0
+	r.prod.release(c, r.prodGateCh)
+	if c > 0 {
+		r.wakeConsumer()
 	}
 }
 
 // acquireConsumer takes the consumer gate, waiting for the holder to
 // finish. It fails when the read deadline passes.
 func (r *Ring) acquireConsumer() error {
-	for r.consuming {
-		r.consWaiters++
-		r.mu.Unlock()
-		var err error
+	if r.cons.tryAcquire() {
+		return nil
+	}
+	return acquireSlow(&r.cons, r.consGateCh, r.rdlDone)
+}
+
+// releaseConsumer releases the consumer's pending bytes and opens the
+// consumer gate.
+func (r *Ring) releaseConsumer() {
+	c := r.unrel
+	r.unrel = 0
+	r.cons.release(c, r.consGateCh)
+	if c > 0 {
+		r.wakeProducer()
+	}
+}
+
+func acquireSlow(s *side, ch chan struct{}, deadline func() <-chan struct{}) error {
+	s.wait.Add(1)
+	defer s.wait.Add(-1)
+	for !s.tryAcquire() {
 		select {
-		case <-r.consGate:
-		case <-r.rdl.Done():
-			err = errTimeout
-		}
-		r.mu.Lock()
-		r.consWaiters--
-		if err != nil {
-			return err
+		case <-ch:
+		case <-deadline():
+			return errTimeout
 		}
 	}
-	r.consuming = true
+	// Another waiter may have been woken for the same release; let it retry.
+	kick(ch)
 	return nil
 }
 
-func (r *Ring) releaseConsumer() {
-	r.consuming = false
-	if r.consWaiters > 0 {
-		select {
-		case r.consGate <- struct{}{}:
-		default:
-		}
+// rdlDone and wdlDone return the deadline channels, or nil (never ready)
+// when no deadline is armed.
+func (r *Ring) rdlDone() <-chan struct{} {
+	if r.rdlArmed.Load() {
+		return r.rdl.Done()
 	}
+	return nil
 }
 
-// waitData parks the consumer until the producer adds bytes, either side
-// closes, or the read deadline passes.
-func (r *Ring) waitData() error {
-	r.readWaiting = true
-	r.mu.Unlock()
-	var err error
-	select {
-	case <-r.dataCh:
-	case <-r.rdl.Done():
-		err = errTimeout
+func (r *Ring) wdlDone() <-chan struct{} {
+	if r.wdlArmed.Load() {
+		return r.wdl.Done()
 	}
-	r.mu.Lock()
-	r.readWaiting = false
-	return err
+	return nil
+}
+
+// wakeConsumer wakes a parked consumer after bytes were published.
+func (r *Ring) wakeConsumer() {
+	if r.readPark.Load() {
+		kick(r.dataCh)
+	}
+	r.notifyReadable()
+}
+
+// wakeProducer wakes a parked producer after bytes were released.
+func (r *Ring) wakeProducer() {
+	if r.writePark.Load() {
+		kick(r.spaceCh)
+	}
+	r.notifyWritable()
+}
+
+// waitData parks the consumer until the producer publishes bytes, either
+// side closes, the hold lifts, or the read deadline passes. It may return
+// spuriously; callers re-check. The consumer announces itself in readPark
+// and then re-checks; the producer publishes and then loads readPark.
+func (r *Ring) waitData() error {
+	r.flushConsumer()
+	r.readPark.Store(true)
+	defer r.readPark.Store(false)
+	if f := r.flags.Load(); f&flagRClosed != 0 || f&flagHold == 0 && (f&flagWClosed != 0 || r.prod.total() > r.rtotal) {
+		return nil
+	}
+	if done := r.rdlDone(); done != nil {
+		select {
+		case <-r.dataCh:
+		case <-done:
+			return errTimeout
+		}
+		return nil
+	}
+	<-r.dataCh
+	return nil
 }
 
 // waitSpace parks the producer until the consumer frees space, either side
-// closes, or the write deadline passes.
+// closes, or the write deadline passes. It may return spuriously.
 func (r *Ring) waitSpace() error {
-	r.writeWaiting = true
-	r.mu.Unlock()
-	var err error
-	select {
-	case <-r.spaceCh:
-	case <-r.wdl.Done():
-		err = errTimeout
+	r.flushProducer()
+	r.writePark.Store(true)
+	defer r.writePark.Store(false)
+	if r.wtotal-r.cons.total() < r.limit || r.flags.Load()&(flagRClosed|flagWClosed) != 0 {
+		return nil
 	}
-	r.mu.Lock()
-	r.writeWaiting = false
-	return err
+	if done := r.wdlDone(); done != nil {
+		select {
+		case <-r.spaceCh:
+		case <-done:
+			return errTimeout
+		}
+		return nil
+	}
+	<-r.spaceCh
+	return nil
+}
+
+// flushProducer publishes pending bytes without releasing the gate.
+func (r *Ring) flushProducer() {
+	if r.unpub > 0 {
+		r.prod.add(r.unpub)
+		r.unpub = 0
+		r.wakeConsumer()
+	}
+}
+
+// flushConsumer releases consumed bytes without releasing the gate.
+func (r *Ring) flushConsumer() {
+	if r.unrel > 0 {
+		r.cons.add(r.unrel)
+		r.unrel = 0
+		r.wakeProducer()
+	}
 }
