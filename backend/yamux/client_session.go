@@ -126,6 +126,9 @@ func (s *clientSession) roundTrip(ctx context.Context, e *entry, req request, ca
 	rep, err := s.exchange(ctx, e, req, cancel)
 	if err == nil {
 		err = statusError(rep.status)
+		if cerr := ctx.Err(); err != nil && cerr != nil {
+			err = cerr
+		}
 		if err != nil {
 			e.st.Close()
 			s.reg.remove(e)
@@ -137,15 +140,20 @@ func (s *clientSession) roundTrip(ctx context.Context, e *entry, req request, ca
 	return rep, err
 }
 
+// dialGrace is added to the timeout the gateway gets for a dial.
+const dialGrace = 20 * time.Millisecond
+
 // exchange writes req and reads the reply with the stream's read
 // deadline armed by ctx and OpenTimeout. Whoever closes cancel must then
 // set a past read deadline on e's stream (socket.Close does).
 func (s *clientSession) exchange(ctx context.Context, e *entry, req request, cancel <-chan struct{}) (reply, error) {
+	// The read deadline is OpenTimeout's; ctx acts through AfterFunc, so
+	// that its expiry reports as ctx.Err().
 	deadline := time.Now().Add(s.b.cfg.OpenTimeout)
+	e.setReadDeadline(deadline)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	e.setReadDeadline(deadline)
 	select {
 	case <-cancel: // closed before the deadline was armed (socket.Close)
 		e.st.SetReadDeadline(pastTime)
@@ -154,7 +162,9 @@ func (s *clientSession) exchange(ctx context.Context, e *entry, req request, can
 	stop := context.AfterFunc(ctx, func() { e.st.SetReadDeadline(pastTime) })
 	defer stop()
 	if req.op == opDial {
-		req.arg = uint32(time.Until(deadline) / time.Millisecond)
+		// The gateway's dial gets a little longer than ours, so that a
+		// deadline reports as this side's context error, not ETIMEDOUT.
+		req.arg = uint32((time.Until(deadline)+dialGrace)/time.Millisecond) + 1
 	}
 	if _, err := e.st.Write(appendRequest(nil, req)); err != nil {
 		return reply{}, s.requestErr(ctx, e, cancel, err)

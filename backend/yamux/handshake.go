@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
 	"io"
 )
 
@@ -156,6 +157,10 @@ func gatewayHandshake(link io.ReadWriter, key []byte, busy bool) error {
 func gatewayVerify(link io.ReadWriter, key, cn, gn []byte) error {
 	cp := make([]byte, macSize)
 	if _, err := io.ReadFull(link, cp); err != nil {
+		if len(key) > 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			// A client whose key differs rejects our proof and hangs up.
+			return fmt.Errorf("%w (the client left before proving the key: %v)", ErrAuthFailed, err)
+		}
 		return err
 	}
 	verdict := hsOK

@@ -1,0 +1,126 @@
+package yamux
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netoffload/offload"
+)
+
+// echoServer listens on 127.0.0.1 and echoes each conn until EOF, then
+// half-closes its side. It stops at cleanup.
+func echoServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				io.Copy(c, c)
+				c.(*net.TCPConn).CloseWrite()
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	return ln.Addr().String()
+}
+
+func dialer(b *Backend) *offload.Dialer { return &offload.Dialer{Backend: b} }
+
+func TestDialEcho(t *testing.T) {
+	for _, kind := range linkKinds {
+		t.Run(kind, func(t *testing.T) {
+			guard(t, 20*time.Second)
+			e := newEnv(t, kind, nil, nil)
+			addr := echoServer(t)
+			c, err := dialer(e.b).Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if c.RemoteAddr().String() != addr {
+				t.Errorf("RemoteAddr = %v, want %v", c.RemoteAddr(), addr)
+			}
+			want := bytes.Repeat([]byte("hello, gateway "), 10000)
+			go func() {
+				c.Write(want)
+				c.(*offload.Conn).CloseWrite()
+			}()
+			got, err := io.ReadAll(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("echo mismatch: got %d bytes, want %d", len(got), len(want))
+			}
+		})
+	}
+}
+
+func TestDialRefused(t *testing.T) {
+	guard(t, 10*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err := dialer(e.b).Dial("tcp", addr)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %v, want ECONNREFUSED", err)
+	}
+	var oe *net.OpError
+	if !errors.As(err, &oe) {
+		t.Fatalf("err %T is not a *net.OpError", err)
+	}
+}
+
+func TestDialContextCancel(t *testing.T) {
+	guard(t, 10*time.Second)
+	release := make(chan struct{})
+	var d net.Dialer
+	g := &Gateway{AllowAll: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr != "127.0.0.1:9" {
+			return d.DialContext(ctx, network, addr)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-release:
+			return nil, syscall.ECONNREFUSED
+		}
+	}}
+	e := newEnv(t, linkPipe, g, nil)
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := dialer(e.b).DialContext(ctx, "tcp", "127.0.0.1:9")
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("err = %v, want a deadline error", err)
+	}
+	// The session survives a failed dial.
+	addr := echoServer(t)
+	c, err := dialer(e.b).Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}

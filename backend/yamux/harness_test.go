@@ -1,0 +1,192 @@
+package yamux
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"log/slog"
+	"math/big"
+	"runtime"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Link kinds of the carrier matrix.
+const (
+	linkPipe = "pipe"
+	linkTCP  = "tcp"
+	linkTLS  = "tls"
+)
+
+var linkKinds = []string{linkPipe, linkTCP, linkTLS}
+
+// testKey is the PSK of test gateways and clients.
+var testKey = []byte("0123456789abcdef-test-key")
+
+// quiet is a logger that drops everything.
+var quiet = slog.New(slog.DiscardHandler)
+
+// linkPair returns the client and gateway ends of a fresh link.
+func linkPair(t testing.TB, kind string) (io.ReadWriteCloser, io.ReadWriteCloser) {
+	t.Helper()
+	switch kind {
+	case linkPipe:
+		return net.Pipe()
+	case linkTCP:
+		return tcpPair(t)
+	case linkTLS:
+		c, g := tcpPair(t)
+		certs := testCerts(t)
+		return tls.Client(c, certs.client), tls.Server(g, certs.server)
+	}
+	t.Fatalf("unknown link kind %q", kind)
+	return nil, nil
+}
+
+func tcpPair(t testing.TB) (net.Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- res{c, err}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return c, r.c
+}
+
+type tlsConfigs struct{ client, server *tls.Config }
+
+var (
+	certsOnce sync.Once
+	certs     tlsConfigs
+	certsErr  error
+)
+
+// testCerts makes (once) a self-signed server certificate and a client
+// certificate signed by it, and TLS configs that require and verify both.
+func testCerts(t testing.TB) tlsConfigs {
+	t.Helper()
+	certsOnce.Do(func() { certs, certsErr = makeCerts() })
+	if certsErr != nil {
+		t.Fatal(certsErr)
+	}
+	return certs
+}
+
+func makeCerts() (tlsConfigs, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tlsConfigs{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "offload test"},
+		DNSNames:              []string{"gateway.test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tlsConfigs{}, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tlsConfigs{}, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+	return tlsConfigs{
+		client: &tls.Config{RootCAs: pool, ServerName: "gateway.test", Certificates: []tls.Certificate{cert}},
+		server: &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert},
+	}, nil
+}
+
+// env is a client and a gateway joined by one link.
+type env struct {
+	b    *Backend
+	g    *Gateway
+	done chan error // ServeConn's result
+}
+
+// newEnv links a client to gateway g (filled with test defaults where
+// zero) over a link of the given kind. Cleanup closes both.
+func newEnv(t testing.TB, kind string, g *Gateway, cfg *Config) *env {
+	t.Helper()
+	if g == nil {
+		g = &Gateway{AllowAll: true}
+	}
+	if g.PSK == nil && !g.NoAuth {
+		g.PSK = testKey
+	}
+	if g.Logger == nil {
+		g.Logger = quiet
+	}
+	if cfg == nil {
+		cfg = &Config{PSK: testKey}
+	}
+	cl, gl := linkPair(t, kind)
+	e := &env{g: g, done: make(chan error, 1)}
+	go func() { e.done <- g.ServeConn(gl) }()
+	b, err := Client(cl, cfg)
+	if err != nil {
+		g.Close()
+		<-e.done
+		t.Fatalf("Client: %v", err)
+	}
+	e.b = b
+	t.Cleanup(func() {
+		b.Close()
+		g.Close()
+		<-e.done
+	})
+	return e
+}
+
+// session returns the client's live yamux session (for stream counts).
+func (e *env) streams() int {
+	e.b.mu.Lock()
+	s := e.b.sess
+	e.b.mu.Unlock()
+	if s == nil {
+		return -1
+	}
+	return s.mux.NumStreams()
+}
+
+// guard fails the test with a goroutine dump if it runs past d.
+func guard(t testing.TB, d time.Duration) {
+	t.Helper()
+	timer := time.AfterFunc(d, func() {
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		panic("test hang guard expired after " + d.String() + "\n" + string(buf[:n]))
+	})
+	t.Cleanup(func() { timer.Stop() })
+}

@@ -1,0 +1,118 @@
+package yamux
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netoffload/offload"
+)
+
+func listenConfig(b *Backend) *offload.ListenConfig { return &offload.ListenConfig{Backend: b} }
+
+// TestReverseHTTP serves HTTP on the device through a listener the
+// gateway opened: requests to the gateway's address reach the device.
+func TestReverseHTTP(t *testing.T) {
+	for _, kind := range linkKinds {
+		t.Run(kind, func(t *testing.T) {
+			guard(t, 20*time.Second)
+			e := newEnv(t, kind, nil, nil)
+			ln, err := listenConfig(e.b).Listen(context.Background(), "tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, "device says hi to "+r.URL.Path)
+			})}
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(ln) }()
+
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr}
+			for i := range 3 {
+				resp, err := client.Get("http://" + ln.Addr().String() + "/x")
+				if err != nil {
+					t.Fatalf("GET %d: %v", i, err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(body) != "device says hi to /x" {
+					t.Fatalf("body %q", body)
+				}
+			}
+			srv.Close()
+			if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+				t.Fatalf("Serve: %v", err)
+			}
+			// The gateway stopped listening once the device closed.
+			waitFor(func() bool {
+				c, err := net.Dial("tcp", ln.Addr().String())
+				if err == nil {
+					c.Close()
+				}
+				return err != nil
+			})
+		})
+	}
+}
+
+func TestListenAcceptUnblocks(t *testing.T) {
+	guard(t, 10*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	ln, err := listenConfig(e.b).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ln.Accept()
+		done <- err
+	}()
+	ln.Close()
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept after Close: %v", err)
+	}
+}
+
+func TestListenAddrInUse(t *testing.T) {
+	guard(t, 10*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, err = listenConfig(e.b).Listen(context.Background(), "tcp", busy.Addr().String())
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("err = %v, want EADDRINUSE", err)
+	}
+}
+
+// TestReverseUnaccepted: connections the device never accepts are reset
+// when its listener closes.
+func TestReverseUnaccepted(t *testing.T) {
+	guard(t, 10*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	ln, err := listenConfig(e.b).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("anyone there?"))
+	ln.Close()
+	_, err = c.Read(make([]byte, 10))
+	if err == nil || !(errors.Is(err, io.EOF) || strings.Contains(err.Error(), "reset")) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("read from a conn nobody accepted: %v", err)
+	}
+}
