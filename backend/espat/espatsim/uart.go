@@ -21,8 +21,9 @@ func frameHalfBits(data, stop, parity int) int {
 }
 
 // pacer is a token bucket for one direction of the UART: a batch of n
-// characters may start once the previous batches have had their line time.
-// It sleeps once per batch, never per byte.
+// characters is handed on when its last stop bit would have crossed the
+// line, after the batches before it. It sleeps once per batch (about 10 ms
+// of line time), never per byte.
 type pacer struct {
 	mu       sync.Mutex
 	baud     int // 0: unpaced
@@ -48,8 +49,8 @@ func (p *pacer) batch() int {
 	return max(64, p.baud*2/p.halfBits/100)
 }
 
-// wait blocks until n more characters may go on the line. It returns false
-// if done is closed first.
+// wait blocks until n more characters have had their line time. It
+// returns false if done is closed first.
 func (p *pacer) wait(n int, done <-chan struct{}) bool {
 	p.mu.Lock()
 	if p.baud == 0 {
@@ -60,8 +61,8 @@ func (p *pacer) wait(n int, done <-chan struct{}) bool {
 	if p.next.Before(now) {
 		p.next = now
 	}
-	d := p.next.Sub(now)
 	p.next = p.next.Add(time.Duration(n*p.halfBits) * time.Second / time.Duration(2*p.baud))
+	d := p.next.Sub(now)
 	p.mu.Unlock()
 	return sleep(d, done)
 }
