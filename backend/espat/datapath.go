@@ -1,0 +1,185 @@
+package espat
+
+import (
+	"fmt"
+	"syscall"
+	"time"
+)
+
+// dataStep does one unit of data work, visiting (link, direction) slots
+// round-robin so that links share the line fairly: one AT+CIPRECVDATA,
+// one AT+CIPSEND or one AT+CIPCLOSE. It reports whether it did anything.
+func (m *Modem) dataStep() bool {
+	const slots = 2 * maxLinks
+	for i := 0; i < slots; i++ {
+		slot := (m.eng.cursor + i) % slots
+		m.mu.Lock()
+		l := m.links[slot/2]
+		var state linkState
+		var pending int
+		if l != nil {
+			state, pending = l.state, l.pending
+		}
+		m.mu.Unlock()
+		if l == nil {
+			continue
+		}
+		var did bool
+		if slot%2 == 0 {
+			did = m.recvStep(l, state, pending)
+		} else {
+			did = m.sendStep(l, state)
+		}
+		if did {
+			m.eng.cursor = slot + 1
+			return true
+		}
+	}
+	return false
+}
+
+// sendStep sends the next chunk of l's pending bytes, or closes a link
+// the application closed once everything is sent.
+func (m *Modem) sendStep(l *link, state linkState) bool {
+	if state != linkOpen && state != linkClosing {
+		return false
+	}
+	if l.st == nil {
+		m.closeLinkNow(l) // a UDP link or an unwanted accepted one
+		return true
+	}
+	buffered := l.st.Out.Buffered()
+	if buffered == 0 {
+		if state == linkClosing {
+			m.closeLinkNow(l)
+			return true
+		}
+		return false
+	}
+	n := l.nextChunk(buffered, m.info.sendLimit, m.cfg.NoCoalesce)
+	buf := m.takeOut(l, n)
+	if len(buf) == 0 {
+		return true // Out was aborted meanwhile
+	}
+	cmd := newCommand(fmt.Sprintf("AT+CIPSEND=%d,%d", l.id, len(buf)))
+	cmd.payload = buf
+	cmd.errno = syscall.ECONNRESET
+	if err := m.exec(cmd); err != nil {
+		m.sendFailed(l, err)
+	}
+	return true
+}
+
+// takeOut moves up to n bytes from l's Out into the send buffer. The copy
+// lets the application refill Out while the UART carries the chunk.
+func (m *Modem) takeOut(l *link, n int) []byte {
+	if cap(m.eng.sendBuf) < n {
+		m.eng.sendBuf = make([]byte, max(n, m.info.sendLimit))
+	}
+	buf := m.eng.sendBuf[:0]
+	for len(buf) < n {
+		span, err := l.st.Out.TryPeek()
+		if err != nil || len(span) == 0 {
+			break
+		}
+		k := min(len(span), n-len(buf))
+		buf = append(buf, span[:k]...)
+		l.markMu.Lock()
+		l.st.Out.Discard(k)
+		l.consumed += int64(k)
+		l.markMu.Unlock()
+	}
+	return buf
+}
+
+// sendFailed poisons l after a failed CIPSEND: the stream would have a
+// hole, so both directions fail with err and the link is closed.
+func (m *Modem) sendFailed(l *link, err error) {
+	m.cfg.logf("espat: link %d: %v", l.id, err)
+	m.mu.Lock()
+	peerClosed, live := l.peerClosed, m.links[l.id] == l
+	l.failed = true
+	if live && l.state == linkOpen {
+		l.state = linkClosing
+	}
+	m.mu.Unlock()
+	l.fail(err, peerClosed)
+	if live {
+		m.wake()
+	}
+}
+
+// recvStep reads data the modem holds for l in passive mode
+// (AT+CIPRECVDATA), sized to the free space of l's receive buffer so a
+// slow reader slows the remote sender instead of losing data.
+func (m *Modem) recvStep(l *link, state linkState, pending int) bool {
+	if m.cfg.ActiveReceive || state != linkOpen || pending <= 0 {
+		return false
+	}
+	n := m.cfg.RecvLimit
+	if !l.udp {
+		n = min(n, l.st.In.Available())
+		if n == 0 {
+			return false // resumes when the application reads (In's writable notice)
+		}
+	}
+	cmd := newCommand(fmt.Sprintf("AT+CIPRECVDATA=%d,%d", l.id, n))
+	cmd.recv = l
+	cmd.timeout = m.cfg.CommandTimeout + m.cfg.lineTime(n, m.eng.baud)
+	err := m.exec(cmd)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case err != nil:
+		l.pending = 0 // nothing there after all; a notice or the poll brings more
+	case !l.udp && cmd.got < n:
+		l.pending = 0
+	default:
+		l.pending = max(0, l.pending-cmd.got)
+	}
+	return true
+}
+
+// pollStep asks AT+CIPRECVLEN? in passive mode when PollInterval has
+// passed with links open, in case a +IPD notice was lost.
+func (m *Modem) pollStep() bool {
+	if m.pollWait() > 0 {
+		return false
+	}
+	m.eng.lastPoll = time.Now()
+	cmd := newCommand("AT+CIPRECVLEN?")
+	if m.exec(cmd) != nil {
+		return true
+	}
+	v, ok := infoValue(cmd.info, "+CIPRECVLEN:")
+	if !ok {
+		return true
+	}
+	lens := parseRecvLen(v)
+	m.mu.Lock()
+	for id, l := range m.links {
+		if l != nil && l.state == linkOpen && lens[id] >= 0 {
+			l.pending = lens[id]
+		}
+	}
+	m.mu.Unlock()
+	return true
+}
+
+// pollWait returns how long until the next poll is due (an hour when
+// polling is off or no link is open).
+func (m *Modem) pollWait() time.Duration {
+	if m.cfg.ActiveReceive || m.cfg.PollInterval < 0 || !m.info.started {
+		return time.Hour
+	}
+	m.mu.Lock()
+	open := false
+	for _, l := range m.links {
+		open = open || (l != nil && l.state == linkOpen)
+	}
+	m.mu.Unlock()
+	if !open {
+		return time.Hour
+	}
+	return time.Until(m.eng.lastPoll.Add(m.cfg.PollInterval))
+}
