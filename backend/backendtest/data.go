@@ -54,11 +54,15 @@ func (d *digest) same(o *digest) bool { return d.n == o.n && bytes.Equal(d.sum()
 
 // onlyReader hides every method but Read, so io.Copy and ReadFrom take
 // their plain-Reader paths.
-type onlyReader struct{ r interface{ Read([]byte) (int, error) } }
+type onlyReader struct {
+	r interface{ Read([]byte) (int, error) }
+}
 
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // onlyWriter hides every method but Write.
-type onlyWriter struct{ w interface{ Write([]byte) (int, error) } }
+type onlyWriter struct {
+	w interface{ Write([]byte) (int, error) }
+}
 
 func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }

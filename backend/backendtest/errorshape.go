@@ -98,7 +98,6 @@ func checkUnknownNetwork(t *testing.T, call string, err error, op, network strin
 	}
 }
 
-
 var malformedAddrs = []string{"nohost", "127.0.0.1:99999", "[::1", "127.0.0.1:-1"}
 
 func (s *suite) malformedAddress(t *testing.T) {

@@ -20,7 +20,8 @@ import (
 // fakeNet is the network: hosts 127.0.0.1 and ::1, stream listeners and
 // bound datagram sockets keyed by address.
 type fakeNet struct {
-	noHalfClose bool // CloseWrite is refused with errors.ErrUnsupported
+	noHalfClose bool  // CloseWrite is refused with errors.ErrUnsupported
+	fault       fault // a deliberate bug, to check that the suite notices
 
 	mu        sync.Mutex
 	listeners map[netip.AddrPort]*fakeSocket
@@ -43,12 +44,28 @@ var (
 	fakeV6 = netip.IPv6Loopback()
 )
 
+// fault is a deliberate bug of the fake (see faults_test.go).
+type fault string
+
+const (
+	faultNone           fault = ""
+	faultUnbounded      fault = "unbounded"      // stream buffers of 1 GiB
+	faultLossyClose     fault = "lossyclose"     // Close drops unread bytes
+	faultPlainErrors    fault = "plainerrors"    // refusals without errnos
+	faultTruncDatagrams fault = "truncdatagrams" // the last byte is lost
+	faultIgnoreCtx      fault = "ignorectx"      // Open/Connect/Accept ignore ctx
+)
+
 // Open implements backend.Backend.
 func (n *fakeNet) Open(ctx context.Context, network string, opts backend.Options) (backend.Socket, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil && n.fault != faultIgnoreCtx {
 		return nil, err
 	}
-	s := &fakeSocket{net: n, opts: opts.WithDefaults(), closed: make(chan struct{})}
+	opts = opts.WithDefaults()
+	if n.fault == faultUnbounded {
+		opts.InSize, opts.OutSize = 1<<30, 1<<30
+	}
+	s := &fakeSocket{net: n, opts: opts, closed: make(chan struct{})}
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 	case "udp", "udp4", "udp6":
@@ -81,7 +98,7 @@ func (n *fakeNet) bind(local netip.AddrPort, near netip.Addr) (netip.AddrPort, e
 	if local.Port() != 0 {
 		ap := netip.AddrPortFrom(ip, local.Port())
 		if n.used[ap] {
-			return netip.AddrPort{}, syscall.EADDRINUSE
+			return netip.AddrPort{}, n.errno(syscall.EADDRINUSE)
 		}
 		n.used[ap] = true
 		return ap, nil
@@ -124,7 +141,7 @@ func (n *fakeNet) connect(client *fakeSocket, remote netip.AddrPort) error {
 	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
 	l := n.listeners[remote]
 	if l == nil {
-		return syscall.ECONNREFUSED
+		return n.errno(syscall.ECONNREFUSED)
 	}
 	if !client.local.IsValid() {
 		local, err := n.bind(netip.AddrPort{}, remote.Addr())
@@ -149,12 +166,23 @@ func (n *fakeNet) connect(client *fakeSocket, remote netip.AddrPort) error {
 	return nil
 }
 
+// errno returns e, or under faultPlainErrors an error without it.
+func (n *fakeNet) errno(e syscall.Errno) error {
+	if n.fault == faultPlainErrors {
+		return errors.New(e.Error())
+	}
+	return e
+}
+
 // sendTo delivers a datagram from from to to; unknown destinations drop
 // it silently, as UDP does.
 func (n *fakeNet) sendTo(p []byte, from, to netip.AddrPort) {
 	n.mu.Lock()
 	dst := n.datagrams[netip.AddrPortFrom(to.Addr().Unmap(), to.Port())]
 	n.mu.Unlock()
+	if n.fault == faultTruncDatagrams && len(p) > 1 {
+		p = p[:len(p)-1]
+	}
 	if dst != nil && (!dst.remote.IsValid() || dst.remote == from) {
 		dst.queue.Deliver(p, from)
 	}
@@ -210,7 +238,7 @@ func (s *fakeSocket) Listen(backlog int) error {
 }
 
 func (s *fakeSocket) Connect(ctx context.Context, remote netip.AddrPort) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil && s.net.fault != faultIgnoreCtx {
 		return err
 	}
 	if !s.datagram {
@@ -232,17 +260,21 @@ func (s *fakeSocket) Accept(ctx context.Context) (backend.Socket, error) {
 	if s.backlog == nil {
 		return nil, syscall.EINVAL
 	}
+	done := ctx.Done()
+	if s.net.fault == faultIgnoreCtx {
+		done = nil
+	}
 	select {
 	case c := <-s.backlog:
 		return c, nil
 	case <-s.closed:
 		return nil, net.ErrClosed
-	case <-ctx.Done():
+	case <-done:
 		return nil, ctx.Err()
 	}
 }
 
-func (s *fakeSocket) Stream() *backend.Stream      { return s.stream }
+func (s *fakeSocket) Stream() *backend.Stream       { return s.stream }
 func (s *fakeSocket) Packets() *backend.PacketQueue { return s.queue }
 func (s *fakeSocket) LocalAddr() netip.AddrPort     { return s.local }
 func (s *fakeSocket) RemoteAddr() netip.AddrPort    { return s.remote }
@@ -279,6 +311,9 @@ func (s *fakeSocket) Close() error {
 		}
 		if s.queue != nil {
 			s.queue.Close(net.ErrClosed)
+		}
+		if s.stream != nil && s.net.fault == faultLossyClose {
+			s.stream.Out.Abort(net.ErrClosed)
 		}
 	})
 	return nil
