@@ -52,7 +52,7 @@ func (p *proxy) up() {
 		n, err := p.e.st.Read(*buf)
 		if n > 0 {
 			if _, werr := p.c.Write((*buf)[:n]); werr != nil {
-				p.fail(statusOf(werr))
+				p.fail(statusOf(werr), werr)
 				return
 			}
 		}
@@ -61,7 +61,7 @@ func (p *proxy) up() {
 			p.closeWrite()
 			return
 		case err != nil:
-			p.fail(stReset)
+			p.fail(stReset, err)
 			return
 		}
 	}
@@ -75,7 +75,7 @@ func (p *proxy) down() {
 		n, err := p.c.Read(*buf)
 		if n > 0 {
 			if _, werr := p.e.st.Write((*buf)[:n]); werr != nil {
-				p.fail(stReset)
+				p.fail(stReset, werr)
 				return
 			}
 		}
@@ -84,7 +84,7 @@ func (p *proxy) down() {
 			p.e.st.Close()
 			return
 		case err != nil:
-			p.fail(statusOf(err))
+			p.fail(statusOf(err), err)
 			return
 		}
 	}
@@ -92,8 +92,9 @@ func (p *proxy) down() {
 
 // fail resets the stream (and so the conn, through the hook) unless it
 // was aborted already.
-func (p *proxy) fail(status uint8) {
+func (p *proxy) fail(status uint8, err error) {
 	if p.e.aborted() == nil {
+		p.s.log.Debug("proxy failed", "stream", p.e.id, "err", err)
 		if status == stOK || status == stFailed {
 			status = stReset
 		}

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"runtime"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,14 @@ var linkKinds = []string{linkPipe, linkTCP, linkTLS}
 var testKey = []byte("0123456789abcdef-test-key")
 
 // quiet is a logger that drops everything.
-var quiet = slog.New(slog.DiscardHandler)
+var quiet = testLogger()
+
+func testLogger() *slog.Logger {
+	if os.Getenv("YAMUX_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
 
 // linkPair returns the client and gateway ends of a fresh link.
 func linkPair(t testing.TB, kind string) (io.ReadWriteCloser, io.ReadWriteCloser) {
@@ -149,7 +157,7 @@ func newEnv(t testing.TB, kind string, g *Gateway, cfg *Config) *env {
 		g.Logger = quiet
 	}
 	if cfg == nil {
-		cfg = &Config{PSK: testKey}
+		cfg = &Config{PSK: testKey, Logger: quiet}
 	}
 	cl, gl := linkPair(t, kind)
 	e := &env{g: g, done: make(chan error, 1)}

@@ -44,15 +44,16 @@ type listener struct {
 	e     *entry
 	opts  backend.Options // of accepted sockets
 	local netip.AddrPort
-	queue chan *socket // accepted, not yet returned by Accept
-	done  chan struct{}
+	queue   chan *socket  // accepted, not yet returned by Accept
+	done    chan struct{} // closed when the listener stops
+	watched chan struct{} // closed when the gateway has closed its end
 
 	mu  sync.Mutex
 	err error // why the listener stopped; set once, with done closed
 }
 
 func startListener(s *clientSession, e *entry, opts backend.Options, local netip.AddrPort, backlog int) *listener {
-	l := &listener{s: s, e: e, opts: opts, local: local, queue: make(chan *socket, backlog), done: make(chan struct{})}
+	l := &listener{s: s, e: e, opts: opts, local: local, queue: make(chan *socket, backlog), done: make(chan struct{}), watched: make(chan struct{})}
 	s.mu.Lock()
 	s.listeners[e.id] = l
 	s.mu.Unlock()
@@ -67,6 +68,7 @@ func startListener(s *clientSession, e *entry, opts backend.Options, local netip
 // watch waits for the gateway to end the listen stream.
 func (l *listener) watch() {
 	defer l.s.b.wg.Done()
+	defer close(l.watched)
 	rep, err := readReply(l.e.st)
 	switch {
 	case err == nil:
@@ -109,9 +111,13 @@ func (l *listener) fail(err error) {
 }
 
 // close is the socket's Close: stop, and tell the gateway with a FIN.
+// Like close(2) on a listening socket it returns once the port is closed
+// (the gateway answers with its own FIN after closing its listener), so
+// a dial right after is refused.
 func (l *listener) close() {
 	l.fail(net.ErrClosed)
 	l.e.st.Close()
+	l.s.awaitClosed(l.watched)
 }
 
 // deliver queues an accepted socket, or resets it if the queue is full
@@ -150,6 +156,17 @@ func (l *listener) accept(ctx context.Context, closeCh <-chan struct{}) (backend
 		return nil, ctx.Err()
 	case <-closeCh:
 		return nil, net.ErrClosed
+	}
+}
+
+// awaitClosed waits for the gateway to confirm a close, at most
+// OpenTimeout (the link dying ends the wait too).
+func (s *clientSession) awaitClosed(ch <-chan struct{}) {
+	t := time.NewTimer(s.b.cfg.OpenTimeout)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
 	}
 }
 

@@ -24,7 +24,7 @@ func (s *socket) openDatagram(ctx context.Context, op uint8, addr netip.AddrPort
 		sess.reg.remove(e)
 		return nil, syscall.EPROTO
 	}
-	d := &datagram{s: sess, e: e, pq: s.pq, local: addrs[0], remote: addrs[1]}
+	d := &datagram{s: sess, e: e, pq: s.pq, local: addrs[0], remote: addrs[1], ended: make(chan struct{})}
 	if op == opDial {
 		d.filter = addrs[1]
 	}
@@ -46,6 +46,8 @@ type datagram struct {
 
 	wmu  sync.Mutex // serialises sends; guards wbuf
 	wbuf []byte
+
+	ended chan struct{} // closed when the read loop has seen the stream end
 }
 
 func (d *datagram) start() {
@@ -74,6 +76,7 @@ func (d *datagram) fail(err error) { d.pq.Close(err) }
 // readLoop delivers arriving datagrams until the stream ends.
 func (d *datagram) readLoop() {
 	defer d.s.b.wg.Done()
+	defer close(d.ended)
 	r := newDatagramReader(d.e.st)
 	var err error
 	for {
@@ -113,8 +116,10 @@ func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 	return len(p), nil
 }
 
-// close is the socket's Close: FIN, so the gateway closes its socket.
+// close is the socket's Close: FIN, so the gateway closes its socket;
+// it returns when the gateway has (its FIN follows), so the port is free.
 func (d *datagram) close() {
 	d.pq.Close(net.ErrClosed)
 	d.e.st.Close()
+	d.s.awaitClosed(d.ended)
 }

@@ -86,6 +86,7 @@ func (c *streamConn) sendPump() {
 		return
 	}
 	if c.e.aborted() == nil {
+		c.s.b.log.Debug("send pump failed", "stream", c.e.id, "err", err)
 		c.s.reset(c.e, syscall.ECONNRESET)
 	}
 }
@@ -100,6 +101,7 @@ func (c *streamConn) recvPump() {
 	case c.e.aborted() != nil:
 	case c.src.err != nil, err == nil && !c.s.alive():
 		// yamux reports a dead session as EOF: not an orderly end.
+		c.s.b.log.Debug("receive pump failed", "stream", c.e.id, "err", c.src.err)
 		c.s.reset(c.e, syscall.ECONNRESET)
 	case err == nil:
 		c.bufs.In.CloseWrite(nil)

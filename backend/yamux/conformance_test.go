@@ -1,0 +1,27 @@
+package yamux
+
+import (
+	"testing"
+
+	"github.com/netoffload/offload"
+	"github.com/netoffload/offload/backend/backendtest"
+)
+
+// TestConformance runs the backend conformance suite over each kind of
+// link. Both ends of every stream pair are device conns: one dialed, one
+// accepted by a listener the gateway opened on 127.0.0.1.
+func TestConformance(t *testing.T) {
+	for _, kind := range linkKinds {
+		t.Run(kind, func(t *testing.T) {
+			backendtest.Run(t, func(t *testing.T) backendtest.Env {
+				e := newEnv(t, kind, nil, nil)
+				return backendtest.Env{
+					Dialer:       &offload.Dialer{Backend: e.b},
+					ListenConfig: &offload.ListenConfig{Backend: e.b},
+					StreamAddr:   "127.0.0.1:0",
+					PacketAddr:   "127.0.0.1:0",
+				}
+			})
+		})
+	}
+}
