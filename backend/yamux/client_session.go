@@ -124,6 +124,9 @@ func (s *clientSession) reset(e *entry, err error) {
 // failure the stream is reset and removed.
 func (s *clientSession) roundTrip(ctx context.Context, e *entry, req request, cancel <-chan struct{}) (reply, error) {
 	rep, err := s.exchange(ctx, e, req, cancel)
+	if err == nil && ctx.Err() != nil && rep.status == stOK {
+		err = ctx.Err() // the context ended as the reply came: the request failed
+	}
 	if err == nil {
 		err = statusError(rep.status)
 		if cerr := ctx.Err(); err != nil && cerr != nil {
@@ -164,7 +167,7 @@ func (s *clientSession) exchange(ctx context.Context, e *entry, req request, can
 	if req.op == opDial {
 		// The gateway's dial gets a little longer than ours, so that a
 		// deadline reports as this side's context error, not ETIMEDOUT.
-		req.arg = uint32((time.Until(deadline)+dialGrace)/time.Millisecond) + 1
+		req.arg = uint32(max(time.Until(deadline)+dialGrace, 0)/time.Millisecond) + 1
 	}
 	if _, err := e.st.Write(appendRequest(nil, req)); err != nil {
 		return reply{}, s.requestErr(ctx, e, cancel, err)

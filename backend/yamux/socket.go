@@ -103,6 +103,9 @@ func (s *socket) finish(prev sockState, next sockState, err error, set func()) e
 // request opens a stream, sends req and waits for the reply. Close
 // interrupts it.
 func (s *socket) request(ctx context.Context, req request) (*clientSession, *entry, reply, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, reply{}, err
+	}
 	sess, err := s.b.session(ctx)
 	if err != nil {
 		return nil, nil, reply{}, err

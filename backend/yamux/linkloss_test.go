@@ -1,0 +1,205 @@
+package yamux
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// sinkDial is a gateway Dial whose conns swallow everything and never
+// answer: writers on the device keep the link busy.
+func sinkDial(wg *sync.WaitGroup) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, far := halfPipe()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer far.Close()
+			io.Copy(io.Discard, far)
+		}()
+		return c, nil
+	}
+}
+
+// blockedCalls starts a blocked Read, a busy Write loop, a blocked Accept
+// and a blocked ReadFrom on e, and returns a channel of their results.
+func blockedCalls(t *testing.T, e *env) <-chan error {
+	t.Helper()
+	c, err := dialer(e.b).Dial("tcp", "192.0.2.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := listenConfig(e.b).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := listenConfig(e.b).ListenPacket(context.Background(), "udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); ln.Close(); pc.Close() })
+	errs := make(chan error, 4)
+	go func() {
+		_, err := c.Read(make([]byte, 10))
+		errs <- err
+	}()
+	go func() {
+		buf := make([]byte, 32<<10)
+		for {
+			if _, err := c.Write(buf); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	go func() {
+		_, err := ln.Accept()
+		errs <- err
+	}()
+	go func() {
+		_, _, err := pc.ReadFrom(make([]byte, 10))
+		errs <- err
+	}()
+	return errs
+}
+
+// expectFailures waits for n errors, none of them nil or a timeout.
+func expectFailures(t *testing.T, errs <-chan error, n int) {
+	t.Helper()
+	for range n {
+		err := <-errs
+		if err == nil || errors.Is(err, io.EOF) {
+			t.Errorf("call ended with %v after link loss, want an error", err)
+		}
+	}
+}
+
+func TestLinkCut(t *testing.T) {
+	guard(t, 20*time.Second)
+	var sinks sync.WaitGroup
+	defer sinks.Wait()
+	cl, gl := net.Pipe()
+	g := &Gateway{PSK: testKey, AllowAll: true, Dial: sinkDial(&sinks), Logger: quiet}
+	served := make(chan error, 1)
+	go func() { served <- g.ServeConn(gl) }()
+	b, err := Client(cl, &Config{PSK: testKey, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { b.Close(); g.Close(); <-served }()
+	errs := blockedCalls(t, &env{b: b, g: g})
+	cl.Close() // the link dies under a transfer
+	expectFailures(t, errs, 4)
+	<-b.Done()
+	if _, err := dialer(b).Dial("tcp", "192.0.2.1:9"); !errors.Is(err, syscall.ENETDOWN) {
+		t.Errorf("dial after link loss: %v, want ENETDOWN", err)
+	}
+}
+
+// blackhole is a link end that can go silent: after cut it drops what is
+// written and what arrives, as a dead route does.
+type blackhole struct {
+	net.Conn
+	cut atomic.Bool
+}
+
+func (b *blackhole) Write(p []byte) (int, error) {
+	if b.cut.Load() {
+		return len(p), nil
+	}
+	return b.Conn.Write(p)
+}
+
+func (b *blackhole) Read(p []byte) (int, error) {
+	for {
+		n, err := b.Conn.Read(p)
+		if err != nil || !b.cut.Load() {
+			return n, err
+		}
+	}
+}
+
+// TestLinkSilent: a link that stops carrying bytes without closing is
+// found dead by keepalives, and everything on it fails.
+func TestLinkSilent(t *testing.T) {
+	guard(t, 20*time.Second)
+	var sinks sync.WaitGroup
+	defer sinks.Wait()
+	c, gl := net.Pipe()
+	cl := &blackhole{Conn: c}
+	g := &Gateway{PSK: testKey, AllowAll: true, Dial: sinkDial(&sinks), Logger: quiet}
+	served := make(chan error, 1)
+	go func() { served <- g.ServeConn(gl) }()
+	b, err := Client(cl, &Config{PSK: testKey, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { b.Close(); g.Close(); <-served }()
+	errs := blockedCalls(t, &env{b: b, g: g})
+	cl.cut.Store(true)
+	expectFailures(t, errs, 4)
+	<-b.Done()
+}
+
+// TestRedial: after the link dies the client redials; old conns stay
+// failed and new dials wait for the new link.
+func TestRedial(t *testing.T) {
+	guard(t, 20*time.Second)
+	addr := echoServer(t)
+	g := &Gateway{PSK: testKey, AllowAll: true, Logger: quiet}
+	var served sync.WaitGroup
+	defer served.Wait()
+	defer g.Close()
+	serve := func() net.Conn {
+		cl, gl := net.Pipe()
+		served.Add(1)
+		go func() {
+			defer served.Done()
+			g.ServeConn(gl)
+		}()
+		return cl
+	}
+	links := make(chan net.Conn, 4)
+	first := serve()
+	cfg := &Config{PSK: testKey, Logger: quiet, Redial: func(ctx context.Context) (io.ReadWriteCloser, error) {
+		c := serve()
+		links <- c
+		return c, nil
+	}}
+	b, err := Client(first, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	old, err := dialer(b).Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	first.Close()
+	if _, err := old.Read(make([]byte, 1)); err == nil || errors.Is(err, io.EOF) {
+		t.Fatalf("old conn read after link loss: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := dialer(b).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatalf("dial after redial: %v", err)
+	}
+	c.Write([]byte("ping"))
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("echo over the new link: %q, %v", buf, err)
+	}
+	c.Close()
+	if _, err := old.Write([]byte("x")); err == nil {
+		t.Error("old conn writable after redial")
+	}
+	<-links
+}
