@@ -1,6 +1,7 @@
 package yamux
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,6 +13,7 @@ import (
 	"math/big"
 	"runtime"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"testing"
@@ -136,6 +138,14 @@ func makeCerts() (tlsConfigs, error) {
 	}, nil
 }
 
+// offlineResolve knows localhost only, so tests never query DNS.
+func offlineResolve(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	if host == "localhost" {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
 // env is a client and a gateway joined by one link.
 type env struct {
 	b    *Backend
@@ -155,6 +165,9 @@ func newEnv(t testing.TB, kind string, g *Gateway, cfg *Config) *env {
 	}
 	if g.Logger == nil {
 		g.Logger = quiet
+	}
+	if g.Resolve == nil {
+		g.Resolve = offlineResolve
 	}
 	if cfg == nil {
 		cfg = &Config{PSK: testKey, Logger: quiet}
