@@ -24,14 +24,20 @@ type harness struct {
 	wg      sync.WaitGroup
 }
 
-// start makes a fresh Env for t and arms the hang guard.
+// start makes a fresh Env for t and a harness that cleans up when t ends.
 func (s *suite) start(t *testing.T) *harness {
 	t.Helper()
-	env := checkEnv(t, s.f)
+	h := newHarness(t, checkEnv(t, s.f))
+	t.Cleanup(h.cleanup)
+	return h
+}
+
+// newHarness arms a hang guard reporting to t; the caller must call
+// cleanup before t ends.
+func newHarness(t *testing.T, env Env) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, env: env, ctx: ctx, cancel: cancel}
 	h.guard = newGuard(t, env.HangTimeout, h.closeAll)
-	t.Cleanup(h.cleanup)
 	return h
 }
 
