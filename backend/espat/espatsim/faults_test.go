@@ -35,7 +35,6 @@ func TestFaultSendFail(t *testing.T) {
 	}
 }
 
-
 func TestFaultLoseNotice(t *testing.T) {
 	h := newQuietHost(t, baseConfig(V2))
 	h.cmd("AT+CIPMUX=1", "\r\nOK\r\n")

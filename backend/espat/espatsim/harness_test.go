@@ -58,6 +58,12 @@ func testResolve(_ context.Context, host string) ([]netip.Addr, error) {
 func newHost(t testing.TB, cfg Config) *host {
 	t.Helper()
 	rw, sim := Pipe(cfg)
+	return newHostOn(t, rw, sim)
+}
+
+// newHostOn drives a modem over any transport; sim may be nil when the
+// test cannot reach it (pty, TCP bridge). Cleanup closes rw.
+func newHostOn(t testing.TB, rw io.ReadWriteCloser, sim *Sim) *host {
 	h := &host{t: t, rw: rw, sim: sim, in: make(chan []byte, 64), done: make(chan struct{})}
 	go h.readLoop()
 	t.Cleanup(h.close)
