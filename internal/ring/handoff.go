@@ -1,0 +1,54 @@
+package ring
+
+// Direct hand-off: when a consumer is parked in Read with a large buffer
+// and the ring is empty, a large Write copies straight into the reader's
+// buffer, so those bytes are copied once instead of twice. Only the
+// parked Read's own buffer is used, and only while that Read is parked;
+// it is dropped before Read returns, so no caller slice outlives a call.
+
+// handoffMin is the smallest write, and read buffer, that is handed off
+// directly; smaller ones are cheaper through the ring than through a
+// wake-up.
+const handoffMin = 8 << 10
+
+// waitHandoff parks the consumer like waitData, offering p for a direct
+// hand-off. It returns how many bytes were handed into p, or the wait's
+// error when none were.
+func (r *Ring) waitHandoff(p []byte) (int, error) {
+	r.flushConsumer()
+	r.mu.Lock()
+	r.parked, r.parkedN = p, 0
+	r.mu.Unlock()
+	err := r.waitData()
+	r.mu.Lock()
+	n := r.parkedN
+	r.parked, r.parkedN = nil, 0
+	r.mu.Unlock()
+	if n > 0 {
+		return n, nil
+	}
+	return 0, err
+}
+
+// tryHandoff copies a prefix of q into a parked reader's buffer if the
+// ring holds nothing the reader has not consumed. Producer only, gate
+// held. It reports how many bytes it handed over.
+func (r *Ring) tryHandoff(q []byte) int {
+	if r.flags.Load() != 0 {
+		return 0
+	}
+	r.flushProducer()
+	if r.wtotal != r.cons.total() {
+		return 0
+	}
+	r.mu.Lock()
+	if r.parked == nil || r.parkedN > 0 {
+		r.mu.Unlock()
+		return 0
+	}
+	c := copy(r.parked, q)
+	r.parkedN = c
+	r.mu.Unlock()
+	kick(r.dataCh)
+	return c
+}
