@@ -19,6 +19,8 @@ type clientSession struct {
 	ctl *control
 	reg *registry
 
+	frameMax int // largest frame the send pumps write
+
 	mu        sync.Mutex
 	listeners map[uint32]*listener // by the id of their LISTEN stream
 }
@@ -30,12 +32,13 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 		link.Close()
 		return nil, err
 	}
-	mux, err := hyamux.Client(link, b.cfg.yamuxConfig(b.log))
+	fl := newFrameLink(link)
+	mux, err := hyamux.Client(fl, b.cfg.yamuxConfig(b.log))
 	if err != nil {
 		link.Close()
 		return nil, err
 	}
-	s := &clientSession{b: b, mux: mux, reg: newRegistry(false), listeners: make(map[uint32]*listener)}
+	s := &clientSession{b: b, mux: mux, reg: newRegistry(false), listeners: make(map[uint32]*listener), frameMax: frameLimit(fl)}
 	if err := s.openControl(ctx); err != nil {
 		mux.Close()
 		return nil, err

@@ -35,7 +35,7 @@ type gwSession struct {
 
 // serveSession runs yamux over an authenticated link until it ends.
 func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger) error {
-	mux, err := hyamux.Server(link, g.mux.yamuxConfig(log))
+	mux, err := hyamux.Server(newFrameLink(link), g.mux.yamuxConfig(log))
 	if err != nil {
 		link.Close()
 		return err

@@ -13,9 +13,22 @@ import (
 	"github.com/netoffload/offload/backend"
 )
 
-// maxFrame caps one yamux data frame written by a pump, so a frame never
-// holds the link for long (see MuxConfig.LinkTimeout).
-const maxFrame = 128 << 10
+// Frame size limits of the send pumps. Large frames cost less per byte
+// (a yamux frame costs several µs of hand-offs); on kernel socket links,
+// though, 32 KiB writes keep sender and receiver better in step. Either
+// way a frame never holds the link for long (see MuxConfig.LinkTimeout).
+const (
+	maxFrame       = 128 << 10
+	maxSocketFrame = 32 << 10
+)
+
+// frameLimit picks the send pumps' frame size for a link.
+func frameLimit(l *frameLink) int {
+	if l.writev {
+		return maxSocketFrame
+	}
+	return maxFrame
+}
 
 // dialStream asks the gateway to dial remote and starts the pumps.
 func (s *socket) dialStream(ctx context.Context, remote netip.AddrPort) (*streamConn, error) {
@@ -52,7 +65,7 @@ type streamConn struct {
 // startStream wires a connected stream to new buffers and starts pumps.
 func startStream(s *clientSession, e *entry, opts backend.Options, local, remote netip.AddrPort) *streamConn {
 	c := &streamConn{s: s, e: e, bufs: backend.NewStream(opts), local: local, remote: remote}
-	c.dst.st, c.src.st = e.st, e.st
+	c.dst.st, c.dst.max, c.src.st = e.st, s.frameMax, e.st
 	c.left.Store(2)
 	if err := e.attach(c.abort); err != nil {
 		c.abort(err)
@@ -80,8 +93,8 @@ func (c *streamConn) close() {
 // stream (yamux FIN), which the far end reads as EOF.
 func (c *streamConn) sendPump() {
 	defer c.pumpDone()
-	_, err := c.bufs.Out.WriteTo(&c.dst)
-	if err == nil {
+	err := c.send()
+	if err == io.EOF {
 		c.e.st.Close()
 		return
 	}
@@ -89,6 +102,52 @@ func (c *streamConn) sendPump() {
 		c.s.b.log.Debug("send pump failed", "stream", c.e.id, "err", err)
 		c.s.reset(c.e, syscall.ECONNRESET)
 	}
+}
+
+// send writes Out's bytes as frames until Out ends (io.EOF) or a write
+// fails. A lone span goes straight from the ring to yamux; when more is
+// queued behind it, spans are gathered into one frame of up to
+// maxFrame, because a yamux frame costs far more than copying its bytes.
+func (c *streamConn) send() error {
+	out := c.bufs.Out
+	for {
+		span, err := out.Peek()
+		if err != nil {
+			return err
+		}
+		if len(span) < c.s.frameMax && out.Buffered() > len(span) {
+			err = c.sendGathered(span)
+		} else {
+			var n int
+			n, err = c.dst.Write(span)
+			out.Discard(n)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// sendGathered copies first and the spans queued after it into one
+// frame of at most frameMax bytes. The bytes leave Out before the write: if it fails the stream
+// is reset, so no hole can appear.
+func (c *streamConn) sendGathered(first []byte) error {
+	out := c.bufs.Out
+	buf := getFrameBuf()
+	defer putFrameBuf(buf)
+	b := append((*buf)[:0], first...)
+	out.Discard(len(first))
+	for len(b) < c.s.frameMax {
+		span, err := out.TryPeek()
+		if err != nil || len(span) == 0 {
+			break
+		}
+		k := min(len(span), c.s.frameMax-len(b))
+		b = append(b, span[:k]...)
+		out.Discard(k)
+	}
+	_, err := c.dst.Write(b)
+	return err
 }
 
 // recvPump fills In from the stream until the far end's FIN (In then
@@ -142,13 +201,16 @@ func (c *streamConn) pumpDone() {
 	c.s.b.wg.Done()
 }
 
-// frameWriter writes to a yamux stream in frames of at most maxFrame.
-type frameWriter struct{ st *hyamux.Stream }
+// frameWriter writes to a yamux stream in frames of at most max bytes.
+type frameWriter struct {
+	st  *hyamux.Stream
+	max int
+}
 
 func (w *frameWriter) Write(p []byte) (int, error) {
 	total := 0
 	for len(p) > 0 {
-		n := min(len(p), maxFrame)
+		n := min(len(p), w.max)
 		m, err := w.st.Write(p[:n])
 		total += m
 		if err != nil {
@@ -179,3 +241,9 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }
 
 func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
 func putBuf(b *[]byte) { bufPool.Put(b) }
+
+// frameBufPool holds the send pumps' gather buffers.
+var frameBufPool = sync.Pool{New: func() any { b := make([]byte, 0, maxFrame); return &b }}
+
+func getFrameBuf() *[]byte  { return frameBufPool.Get().(*[]byte) }
+func putFrameBuf(b *[]byte) { frameBufPool.Put(b) }

@@ -1,0 +1,89 @@
+package yamux
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+)
+
+// frameLink is the link as yamux sees it after the handshake. yamux's
+// send loop writes each data frame as two writes, the 12-byte header and
+// then the body; frameLink joins them into one: a single writev on
+// sockets that have it (TCP, Unix), otherwise one write of a joined copy
+// when the body is small. That halves the syscalls, TLS records or pipe
+// hand-offs per frame. Anything that does not look like a data header
+// followed by its body is written as it comes, so correctness never
+// depends on the send loop's habits.
+type frameLink struct {
+	io.ReadWriteCloser
+	writev bool     // the link takes net.Buffers in one call
+	held   []byte      // a data frame header waiting for its body
+	arr    [2][]byte   // backing of vec
+	vec    net.Buffers // a field, so WriteTo's pointer receiver does not allocate
+	joined []byte      // scratch for joined small frames
+}
+
+const (
+	frameHeaderSize = 12
+	// joinLimit is the largest body copied to join it with its header on
+	// links without writev.
+	joinLimit = 16 << 10
+)
+
+func newFrameLink(link io.ReadWriteCloser) *frameLink {
+	l := &frameLink{ReadWriteCloser: link, held: make([]byte, 0, frameHeaderSize)}
+	switch link.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		l.writev = true
+	}
+	return l
+}
+
+// Write is called only by yamux's send loop, one call at a time.
+func (l *frameLink) Write(p []byte) (int, error) {
+	if len(l.held) > 0 {
+		return l.writeHeld(p)
+	}
+	if dataHeaderBodyLen(p) > 0 {
+		l.held = append(l.held[:0], p...)
+		return len(p), nil
+	}
+	return l.ReadWriteCloser.Write(p)
+}
+
+// writeHeld writes the held header with p, its body if it fits.
+func (l *frameLink) writeHeld(p []byte) (int, error) {
+	hdr := l.held
+	l.held = l.held[:0]
+	if len(p) != dataHeaderBodyLen(hdr) {
+		if _, err := l.ReadWriteCloser.Write(hdr); err != nil {
+			return 0, err
+		}
+		return l.ReadWriteCloser.Write(p)
+	}
+	if l.writev {
+		l.arr[0], l.arr[1] = hdr, p
+		l.vec = l.arr[:]
+		n, err := l.vec.WriteTo(l.ReadWriteCloser)
+		l.arr[1] = nil // do not keep the caller's buffer
+		return max(int(n)-len(hdr), 0), err
+	}
+	if len(p) > joinLimit {
+		if _, err := l.ReadWriteCloser.Write(hdr); err != nil {
+			return 0, err
+		}
+		return l.ReadWriteCloser.Write(p)
+	}
+	l.joined = append(append(l.joined[:0], hdr...), p...)
+	n, err := l.ReadWriteCloser.Write(l.joined)
+	return max(n-len(hdr), 0), err
+}
+
+// dataHeaderBodyLen returns the body length of a yamux v0 data frame
+// header, or 0 if p is not one (or announces no body).
+func dataHeaderBodyLen(p []byte) int {
+	if len(p) != frameHeaderSize || p[0] != 0 || p[1] != 0 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint32(p[8:12]))
+}
