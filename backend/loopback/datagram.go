@@ -167,8 +167,8 @@ func (s *dgramSocket) deliver(p []byte, from netip.AddrPort) {
 }
 
 func (s *dgramSocket) Packets() *backend.PacketQueue { return s.q }
-func (s *dgramSocket) Stream() *backend.Stream        { return nil }
-func (s *dgramSocket) Listen(int) error               { return errUnsupported }
+func (s *dgramSocket) Stream() *backend.Stream       { return nil }
+func (s *dgramSocket) Listen(int) error              { return errUnsupported }
 
 func (s *dgramSocket) Accept(context.Context) (backend.Socket, error) {
 	return nil, errUnsupported

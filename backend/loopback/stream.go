@@ -145,6 +145,7 @@ func (s *streamSocket) connectLocked(remote netip.AddrPort) error {
 	}
 	peer := &streamSocket{n: n, host: peerHost, version: s.version, opts: l.opts, local: remote, remote: s.local}
 	c := n.newConn(s, peer)
+	peer.stream, peer.conn = c.acceptorStream, c // before the acceptor can see peer
 	select {
 	case l.backlog <- peer:
 	default:
@@ -153,7 +154,6 @@ func (s *streamSocket) connectLocked(remote netip.AddrPort) error {
 	}
 	n.conns[c.key] = c
 	s.remote, s.stream, s.conn = remote, c.dialerStream, c
-	peer.stream, peer.conn = c.acceptorStream, c
 	return nil
 }
 
@@ -176,7 +176,7 @@ func (s *streamSocket) Stream() *backend.Stream {
 }
 
 func (s *streamSocket) SendTo([]byte, netip.AddrPort) (int, error) { return 0, errUnsupported }
-func (s *streamSocket) Packets() *backend.PacketQueue             { return nil }
+func (s *streamSocket) Packets() *backend.PacketQueue              { return nil }
 
 func (s *streamSocket) LocalAddr() netip.AddrPort {
 	s.mu.Lock()

@@ -30,6 +30,12 @@ func (r *Ring) read(p []byte) (int, error) {
 		if len(p) == 0 {
 			return 0, nil
 		}
+		if len(p) >= handoffMin {
+			if n, err := r.waitHandoff(p); n > 0 || err != nil {
+				return n, err
+			}
+			continue
+		}
 		if err := r.waitData(); err != nil {
 			return 0, err
 		}
@@ -191,6 +197,9 @@ func (r *Ring) CloseRead(readerErr, writerErr error) {
 // Abort fails both sides with err at once, dropping buffered bytes, as a
 // connection reset does. Later closes do not change the error.
 func (r *Ring) Abort(err error) {
+	if err == nil {
+		err = ErrWriteClosed
+	}
 	r.mu.Lock()
 	if r.flags.Load()&flagWClosed == 0 {
 		r.wErr = err

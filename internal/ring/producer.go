@@ -33,6 +33,12 @@ func (r *Ring) write(p []byte) (int, error) {
 		if total == len(p) {
 			return total, nil
 		}
+		if len(p)-total >= handoffMin && r.readPark.Load() {
+			if c := r.tryHandoff(p[total:]); c > 0 {
+				total += c
+				continue
+			}
+		}
 		if free := r.free(); free > 0 {
 			end := total + int(min(free, int64(len(p)-total)))
 			total += r.copyIn(p[total:end])
@@ -184,10 +190,13 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 
 // CloseWrite ends the stream: the consumer drains what is buffered and
 // then reads io.EOF; producers get err from now on. Only the first close
-// of the write side counts.
+// of the write side counts; a nil err means ErrWriteClosed.
 func (r *Ring) CloseWrite(err error) {
 	r.mu.Lock()
 	if r.flags.Load()&flagWClosed == 0 {
+		if err == nil {
+			err = ErrWriteClosed
+		}
 		r.wErr = err
 		r.setFlag(flagWClosed)
 	}

@@ -66,6 +66,9 @@ const DefaultLimit = 256 << 10
 // without leaving a more specific error.
 var ErrReadClosed = errors.New("ring: read side closed")
 
+// ErrWriteClosed is what producers get after CloseWrite(nil).
+var ErrWriteClosed = errors.New("ring: write side closed")
+
 // Flag bits of Ring.flags.
 const (
 	flagWClosed = 1 << iota // producer side closed
@@ -106,6 +109,8 @@ type Ring struct {
 	wErr    error      // what producers get after CloseWrite
 	rErr    error      // what consumers get after CloseRead / Abort
 	peerErr error      // what producers get after CloseRead; nil discards writes
+	parked  []byte     // a parked Read's buffer, offered for direct hand-off
+	parkedN int        // bytes handed into parked
 
 	dataCh, spaceCh        chan struct{} // cap 1: wake the parked consumer / producer
 	prodGateCh, consGateCh chan struct{} // cap 1: hand a gate to a waiter (see side)

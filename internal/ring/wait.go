@@ -1,6 +1,5 @@
 package ring
 
-
 // Gates and parking: the slow paths.
 
 // acquireProducer takes the producer gate, waiting for the holder to
