@@ -145,10 +145,26 @@ func (d *Dialer) dialOne(ctx context.Context, b backend.Backend, network string,
 		s.Close()
 		return nil, fail(err)
 	}
+	if err := checkShape(s, k); err != nil {
+		s.Close()
+		return nil, fail(err)
+	}
 	if k == kindDatagram {
 		return newPacketConn(network, s), nil
 	}
 	return newConn(network, s), nil
+}
+
+// errBadSocket reports a backend that returned a socket without the
+// buffers its type needs: a bug in the backend, surfaced as an error
+// rather than a panic later.
+var errBadSocket = errors.New("offload: backend returned a socket without buffers")
+
+func checkShape(s backend.Socket, k kind) error {
+	if k == kindDatagram && s.Packets() == nil || k == kindStream && s.Stream() == nil {
+		return errBadSocket
+	}
+	return nil
 }
 
 // ctxErr prefers the context's own error when it ended, so a dial cut
@@ -207,6 +223,10 @@ func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address strin
 	s, err := lc.open(ctx, "listen", network, address, kindDatagram)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkShape(s, kindDatagram); err != nil {
+		s.Close()
+		return nil, opError("listen", network, nil, toNetAddr(kindDatagram, s.LocalAddr()), err)
 	}
 	return newPacketConn(network, s), nil
 }

@@ -67,6 +67,10 @@ func (l *Listener) AcceptOffload() (*Conn, error) {
 		}
 		return nil, l.err(err)
 	}
+	if err := checkShape(s, kindStream); err != nil {
+		s.Close()
+		return nil, l.err(err)
+	}
 	return newConn(l.network, s), nil
 }
 
