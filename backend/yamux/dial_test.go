@@ -124,3 +124,29 @@ func TestDialContextCancel(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestOpenTimeout: a gateway that never answers fails that one request
+// after Config.OpenTimeout; the session carries on.
+func TestOpenTimeout(t *testing.T) {
+	guard(t, 10*time.Second)
+	release := make(chan struct{})
+	var d net.Dialer
+	g := &Gateway{AllowAll: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == "127.0.0.1:9" {
+			<-release
+			return nil, syscall.ECONNREFUSED
+		}
+		return d.DialContext(ctx, network, addr)
+	}}
+	e := newEnv(t, linkPipe, g, &Config{PSK: testKey, Logger: quiet, OpenTimeout: 50 * time.Millisecond})
+	defer close(release)
+	_, err := dialer(e.b).Dial("tcp", "127.0.0.1:9")
+	if !errors.Is(err, syscall.ETIMEDOUT) {
+		t.Fatalf("err = %v, want ETIMEDOUT", err)
+	}
+	c, err := dialer(e.b).Dial("tcp", echoServer(t))
+	if err != nil {
+		t.Fatalf("dial after a timed-out one: %v", err)
+	}
+	c.Close()
+}

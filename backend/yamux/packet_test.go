@@ -96,3 +96,36 @@ func TestDialUDP(t *testing.T) {
 		}
 	}
 }
+
+// TestPacketDenied: datagrams from a listening socket reach only
+// destinations the gateway allows. The denied one is sent first; the
+// gateway handles frames in order, so once the allowed echo is back the
+// denied datagram would have arrived if it had been sent.
+func TestPacketDenied(t *testing.T) {
+	guard(t, 10*time.Second)
+	echo := udpEcho(t)
+	rule, _ := ParseAllowRule(echo.String())
+	ports, _ := ParsePortRanges("0")
+	e := newEnv(t, linkPipe, &Gateway{PSK: testKey, Allow: []Rule{rule}, AllowListen: ports}, nil)
+	pc, err := listenConfig(e.b).ListenPacket(context.Background(), "udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	denied, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer denied.Close()
+	pc.WriteTo([]byte("not for you"), denied.LocalAddr())
+	pc.WriteTo([]byte("echo me"), echo)
+	buf := make([]byte, 100)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "echo me" {
+		t.Fatalf("echo: %q, %v", buf[:n], err)
+	}
+	denied.SetReadDeadline(time.Now())
+	if n, _, err := denied.ReadFrom(buf); err == nil {
+		t.Fatalf("a denied destination received %q", buf[:n])
+	}
+}
