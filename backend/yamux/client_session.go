@@ -46,6 +46,7 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 	b.wg.Add(2)
 	go s.runControl()
 	go s.acceptLoop()
+	b.cfg.startKeepalive(mux, &b.wg, b.log)
 	return s, nil
 }
 

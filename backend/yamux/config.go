@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	hyamux "github.com/hashicorp/yamux"
@@ -15,6 +16,7 @@ const (
 	DefaultStreamWindow     = 1 << 20
 	DefaultKeepAlive        = 250 * time.Millisecond
 	DefaultLinkTimeout      = 750 * time.Millisecond
+	DefaultWriteTimeout     = 10 * time.Second
 	DefaultAcceptBacklog    = 256
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultOpenTimeout      = 30 * time.Second
@@ -34,16 +36,20 @@ type MuxConfig struct {
 
 	// KeepAlive is the interval between keepalive pings. Zero means
 	// DefaultKeepAlive; negative disables pings (a silent link is then
-	// only noticed when a write times out).
+	// only noticed when a frame write times out).
 	KeepAlive time.Duration
 
-	// LinkTimeout bounds how long one frame may wait to be written to the
-	// link and how long a ping waits for its answer; past it the link is
-	// declared dead and every stream on it fails. Zero means
-	// DefaultLinkTimeout. KeepAlive+LinkTimeout is the worst-case time to
-	// notice a silent link (1 s with the defaults). Raise it for slow
-	// links: a frame of up to 128 KiB must cross within it.
+	// LinkTimeout is how long a keepalive ping may wait for its answer;
+	// past it the link is declared dead and every stream on it fails.
+	// Zero means DefaultLinkTimeout. KeepAlive+LinkTimeout is the
+	// worst-case time to notice a silent link (1 s with the defaults).
+	// Raise it for slow links, where a ping waits behind data frames.
 	LinkTimeout time.Duration
+
+	// WriteTimeout bounds how long one frame may wait to be written to
+	// the link (yamux's ConnectionWriteTimeout); a write that takes longer
+	// fails its stream. Zero means DefaultWriteTimeout (10 s).
+	WriteTimeout time.Duration
 
 	// AcceptBacklog is yamux's limit of streams opened and not yet
 	// accepted. Zero means DefaultAcceptBacklog.
@@ -66,6 +72,9 @@ func (m MuxConfig) withDefaults() MuxConfig {
 	if m.LinkTimeout <= 0 {
 		m.LinkTimeout = DefaultLinkTimeout
 	}
+	if m.WriteTimeout <= 0 {
+		m.WriteTimeout = DefaultWriteTimeout
+	}
 	if m.AcceptBacklog <= 0 {
 		m.AcceptBacklog = DefaultAcceptBacklog
 	}
@@ -75,22 +84,31 @@ func (m MuxConfig) withDefaults() MuxConfig {
 	return m
 }
 
-// yamuxConfig builds hashicorp's config. Stream-open and stream-close
-// timeouts are off: yamux's versions close the whole session, and the
-// request layer bounds each open on its own (Config.OpenTimeout).
+// yamuxConfig builds hashicorp's config. Keepalives are this package's
+// own (see keepalive), and yamux's stream-open and stream-close timeouts
+// are off: they close the whole session, while the request layer bounds
+// each open on its own (Config.OpenTimeout).
 func (m MuxConfig) yamuxConfig(log *slog.Logger) *hyamux.Config {
-	c := &hyamux.Config{
+	return &hyamux.Config{
 		AcceptBacklog:          m.AcceptBacklog,
-		EnableKeepAlive:        m.KeepAlive > 0,
-		KeepAliveInterval:      m.KeepAlive,
-		ConnectionWriteTimeout: m.LinkTimeout,
+		EnableKeepAlive:        false,
+		KeepAliveInterval:      time.Hour, // unused, but yamux wants it set
+		ConnectionWriteTimeout: m.WriteTimeout,
 		MaxStreamWindowSize:    m.StreamWindow,
 		Logger:                 yamuxLogger{log},
 	}
-	if c.KeepAliveInterval <= 0 {
-		c.KeepAliveInterval = time.Hour // unused, but yamux wants it set
+}
+
+// startKeepalive runs keepalive for mux unless pings are disabled.
+func (m MuxConfig) startKeepalive(mux *hyamux.Session, wg *sync.WaitGroup, log *slog.Logger) {
+	if m.KeepAlive <= 0 {
+		return
 	}
-	return c
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		keepalive(mux, m.KeepAlive, m.LinkTimeout, wg, log)
+	}()
 }
 
 // Config configures the device side (Client). The zero value (or nil)

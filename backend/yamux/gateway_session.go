@@ -43,6 +43,7 @@ func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger) error 
 	s := &gwSession{g: g, mux: mux, log: log, reg: newRegistry(true)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	log.Info("session up")
+	g.mux.startKeepalive(mux, &s.wg, log)
 	s.acceptLoop()
 	s.cancel()
 	mux.Close()

@@ -16,7 +16,7 @@ import (
 // Frame size limits of the send pumps. Large frames cost less per byte
 // (a yamux frame costs several µs of hand-offs); on kernel socket links,
 // though, 32 KiB writes keep sender and receiver better in step. Either
-// way a frame never holds the link for long (see MuxConfig.LinkTimeout).
+// way a frame never holds the link for long (see MuxConfig.WriteTimeout).
 const (
 	maxFrame       = 128 << 10
 	maxSocketFrame = 32 << 10
