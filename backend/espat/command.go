@@ -13,6 +13,7 @@ type command struct {
 	payload []byte        // CIPSEND data, written after the '>' prompt
 	timeout time.Duration // for the answer; zero: Config.CommandTimeout
 	recv    *link         // CIPRECVDATA: where the data goes
+	recvLen int           // CIPRECVDATA: the length asked for
 	errno   error         // what a plain ERROR maps to; nil: EIO
 	sticky  bool          // stays in flight after a final line (resynchronisation)
 

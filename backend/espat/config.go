@@ -89,6 +89,9 @@ type Config struct {
 	// Logf, if not nil, receives a line for each notable event (start-up
 	// steps, resets, unexpected lines). Nil means silent.
 	Logf func(format string, args ...any)
+	// Trace also sends every line from the modem and the start of every
+	// write to it to Logf; false means only notable events.
+	Trace bool
 }
 
 func (c Config) withDefaults() Config {

@@ -120,7 +120,7 @@ func (m *Modem) connected(s *socket, l *link, st *backend.Stream) error {
 	m.mu.Unlock()
 	s.mu.Lock()
 	s.link, s.st, s.remote = l, st, l.remote
-	if local.IsValid() && s.local.Port() == 0 {
+	if local.Port() != 0 && s.local.Port() == 0 {
 		s.local = netip.AddrPortFrom(s.local.Addr(), local.Port())
 	}
 	s.mu.Unlock()

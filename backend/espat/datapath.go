@@ -6,32 +6,31 @@ import (
 	"time"
 )
 
-// dataStep does one unit of data work, visiting (link, direction) slots
-// round-robin so that links share the line fairly: one AT+CIPRECVDATA,
-// one AT+CIPSEND or one AT+CIPCLOSE. It reports whether it did anything.
+// dataStep does one unit of data work: one AT+CIPRECVDATA, else one
+// AT+CIPSEND or AT+CIPCLOSE. Receiving goes first: it empties the modem's
+// buffers, which keeps the peers' TCP windows open, and a send that the
+// modem cannot pass on at once would hold up the line. Each pass visits
+// the links round-robin, so they share the line fairly. It reports
+// whether it did anything.
 func (m *Modem) dataStep() bool {
-	const slots = 2 * maxLinks
-	for i := 0; i < slots; i++ {
-		slot := (m.eng.cursor + i) % slots
+	return m.visit(&m.eng.recvCursor, m.recvStep) || m.visit(&m.eng.sendCursor, m.sendStep)
+}
+
+// visit offers each link, starting after *cursor, to step until one does
+// something.
+func (m *Modem) visit(cursor *int, step func(*link, linkState, int) bool) bool {
+	for i := 0; i < maxLinks; i++ {
+		id := (*cursor + i) % maxLinks
 		m.mu.Lock()
-		l := m.links[slot/2]
+		l := m.links[id]
 		var state linkState
 		var pending int
 		if l != nil {
 			state, pending = l.state, l.pending
 		}
 		m.mu.Unlock()
-		if l == nil {
-			continue
-		}
-		var did bool
-		if slot%2 == 0 {
-			did = m.recvStep(l, state, pending)
-		} else {
-			did = m.sendStep(l, state)
-		}
-		if did {
-			m.eng.cursor = slot + 1
+		if l != nil && step(l, state, pending) {
+			*cursor = id + 1
 			return true
 		}
 	}
@@ -40,13 +39,16 @@ func (m *Modem) dataStep() bool {
 
 // sendStep sends the next chunk of l's pending bytes, or closes a link
 // the application closed once everything is sent.
-func (m *Modem) sendStep(l *link, state linkState) bool {
+func (m *Modem) sendStep(l *link, state linkState, _ int) bool {
 	if state != linkOpen && state != linkClosing {
 		return false
 	}
-	if l.st == nil {
-		m.closeLinkNow(l) // a UDP link or an unwanted accepted one
-		return true
+	if l.st == nil { // a UDP link or an unwanted accepted one
+		if state == linkClosing {
+			m.closeLinkNow(l)
+			return true
+		}
+		return false
 	}
 	buffered := l.st.Out.Buffered()
 	if buffered == 0 {
@@ -124,19 +126,9 @@ func (m *Modem) recvStep(l *link, state linkState, pending int) bool {
 		}
 	}
 	cmd := newCommand(fmt.Sprintf("AT+CIPRECVDATA=%d,%d", l.id, n))
-	cmd.recv = l
+	cmd.recv, cmd.recvLen = l, n
 	cmd.timeout = m.cfg.CommandTimeout + m.cfg.lineTime(n, m.eng.baud)
-	err := m.exec(cmd)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch {
-	case err != nil:
-		l.pending = 0 // nothing there after all; a notice or the poll brings more
-	case !l.udp && cmd.got < n:
-		l.pending = 0
-	default:
-		l.pending = max(0, l.pending-cmd.got)
-	}
+	m.exec(cmd) // the reader accounts for l.pending as the answer arrives
 	return true
 }
 

@@ -18,6 +18,9 @@ func (h modemHandler) recvDataDinfo() bool {
 // onLine dispatches one line: unsolicited notices at any time, the rest to
 // the command in flight.
 func (m *Modem) onLine(l []byte) {
+	if m.cfg.Trace && m.cfg.Logf != nil {
+		m.cfg.Logf("espat: << %q", l)
+	}
 	ev := classify(l)
 	switch ev.kind {
 	case evReady:
@@ -81,6 +84,9 @@ func (m *Modem) onAnswer(ev event, l []byte) bool {
 // finish completes cmd with its final line. mu held.
 func (m *Modem) finish(cmd *command, kind evKind) {
 	cmd.final, cmd.finished = kind, true
+	if cmd.recv != nil && kind != evOK {
+		cmd.recv.pending = 0 // nothing there after all; a notice or the poll brings more
+	}
 	if m.cur == cmd && !cmd.sticky {
 		m.cur = nil
 	}

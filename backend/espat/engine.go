@@ -8,7 +8,8 @@ import (
 
 // engineState is owned by the engine goroutine.
 type engineState struct {
-	cursor         int       // round-robin position over (link, direction) slots
+	recvCursor     int       // round-robin position of the receive pass
+	sendCursor     int       // round-robin position of the send pass
 	handledGen     uint64    // the last reset start-up ran for
 	broken         error     // start-up after a reset failed
 	desync         bool      // a command timed out: resynchronise first

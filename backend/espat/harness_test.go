@@ -1,7 +1,13 @@
 package espat
 
 import (
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/netoffload/offload/backend/espat/espatsim"
 )
@@ -14,6 +20,9 @@ func simConfig() espatsim.Config {
 	return espatsim.Config{
 		APs:      []espatsim.AccessPoint{{SSID: testSSID, Password: "secret"}},
 		AutoJoin: testSSID,
+		// The uplink is the host's loopback: report its address, so that
+		// a peer sees the address the station claims.
+		StationIP: netip.AddrFrom4([4]byte{127, 0, 0, 1}),
 	}
 }
 
@@ -23,6 +32,15 @@ func openSim(t testing.TB, scfg espatsim.Config, cfg Config) (*Modem, *espatsim.
 	t.Helper()
 	if cfg.Logf == nil && testing.Verbose() {
 		cfg.Logf = t.Logf
+	}
+	if cfg.Logf == nil && traceFile != nil {
+		cfg.Trace = true
+		name := fmt.Sprintf("%s#%d", t.Name(), traceSeq.Add(1))
+		cfg.Logf = func(f string, a ...any) {
+			traceMu.Lock()
+			fmt.Fprintf(traceFile, "%s %s: %s\n", time.Now().Format("15:04:05.000"), name, fmt.Sprintf(f, a...))
+			traceMu.Unlock()
+		}
 	}
 	host, sim := espatsim.Pipe(scfg)
 	m, err := Open(host, cfg)
@@ -35,4 +53,23 @@ func openSim(t testing.TB, scfg espatsim.Config, cfg Config) (*Modem, *espatsim.
 		sim.Close()
 	})
 	return m, sim
+}
+
+// ESPAT_TRACE=<file> logs every modem's lines to the file.
+var (
+	traceMu   sync.Mutex
+	traceSeq  atomic.Int32
+	traceFile = openTrace()
+)
+
+func openTrace() *os.File {
+	name := os.Getenv("ESPAT_TRACE")
+	if name == "" {
+		return nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil
+	}
+	return f
 }

@@ -137,6 +137,7 @@ func (m *Modem) onConnect(id int, lc *linkConn) {
 		acc.st = backend.NewStream(acc.opts)
 		acc.local = srv.LocalAddr()
 		l = m.newStreamLink(id, acc.st)
+		l.state = linkOpen
 		acc.link = l
 		if lc != nil {
 			l.remote, acc.remote = lc.remote, lc.remote

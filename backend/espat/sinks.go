@@ -33,6 +33,13 @@ func (m *Modem) recvSink(h dataHeader) sink {
 	if cmd := m.cur; cmd != nil && cmd.recv != nil {
 		l = cmd.recv
 		cmd.got += h.n
+		// Account here, in stream order: a notice that follows this
+		// answer is news, one before it is already included.
+		if !l.udp && h.n < cmd.recvLen {
+			l.pending = 0
+		} else {
+			l.pending = max(0, l.pending-h.n)
+		}
 	}
 	m.mu.Unlock()
 	switch {

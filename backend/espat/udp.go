@@ -23,10 +23,10 @@ func (m *Modem) openUDP(ctx context.Context, s *socket, remote netip.AddrPort) e
 	if old != nil {
 		m.closeLinkNow(old)
 	}
-	if !remote.IsValid() {
-		if err := m.enableDinfo(); err != nil {
-			return err
-		}
+	// Datagrams carry their source: unconnected sockets report it, and
+	// connected ones drop strangers by it.
+	if err := m.enableDinfo(); err != nil {
+		return err
 	}
 	for try := 0; ; try++ {
 		p := lport
@@ -119,7 +119,7 @@ func (s *socket) SendTo(p []byte, to netip.AddrPort) (int, error) {
 		return 0, syscall.ENOTCONN
 	case len(p) == 0:
 		return 0, nil // the modem cannot send an empty datagram
-	case len(p) > s.m.sendLimit():
+	case len(p) > s.m.maxDatagram():
 		return 0, syscall.EMSGSIZE
 	}
 	text := fmt.Sprintf("AT+CIPSEND=%d,%d", l.id, len(p))
@@ -160,11 +160,16 @@ func (m *Modem) linkOf(s *socket) *link {
 	return l
 }
 
-// sendLimit is the current CIPSEND maximum.
-func (m *Modem) sendLimit() int {
+// MaxDatagram is the largest UDP payload the modem carries: one +IPD
+// record (2920 bytes on v2, one 1460-byte segment on the ESP8266 and
+// 1.x), within the CIPSEND limit.
+func (m *Modem) maxDatagram() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.info.sendLimit
+	if m.info.dialect == Dialect17 || m.info.sendLimit <= 2048 {
+		return min(m.info.sendLimit, 1460)
+	}
+	return min(m.info.sendLimit, 2920)
 }
 
 // closeLinkNow closes l with AT+CIPCLOSE on the engine goroutine.

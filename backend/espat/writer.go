@@ -26,6 +26,9 @@ func (m *Modem) writeLoop() {
 // waits for it. p must not be modified until a later write returns
 // (callers that reuse buffers check eng.wpending).
 func (m *Modem) write(p []byte, timeout time.Duration) error {
+	if m.cfg.Trace && m.cfg.Logf != nil {
+		m.cfg.Logf("espat: >> %q", p[:min(len(p), 64)])
+	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	if m.eng.wpending {
