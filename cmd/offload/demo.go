@@ -2,189 +2,154 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"os"
-	"sort"
-	"strings"
-	"text/tabwriter"
 	"time"
-
-	"github.com/netoffload/offload"
-	"github.com/netoffload/offload/backend/loopback"
 )
 
 type demoCmd struct {
-	Requests int   `default:"200" help:"Requests per backend for the latency figures."`
-	Size     int64 `default:"16777216" help:"Bytes downloaded per backend for the throughput figure."`
+	Requests      int           `default:"200" help:"Requests per loopback and yamux row, for the latency figures."`
+	Size          int64         `default:"16777216" help:"Bytes downloaded per loopback and yamux row, for the throughput figure."`
+	EspatRequests int           `default:"50" name:"espat-requests" help:"Requests per ESP-AT row (its in-process UART is slower)."`
+	EspatSize     int64         `default:"1048576" name:"espat-size" help:"Bytes downloaded per ESP-AT row."`
+	Timeout       time.Duration `default:"60s" help:"Give up on a row that takes longer than this."`
 }
 
-// demoTarget is one backend under demonstration: how to listen and dial
-// through it, and how to tear it down.
-type demoTarget struct {
-	name   string
-	listen func(ctx context.Context) (net.Listener, error)
-	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
-	close  func()
+// demoCase is one row of the demo: a backend, and whether the HTTP server
+// listens on the backend's Listener or on the host's 127.0.0.1.
+type demoCase struct {
+	mk       rigMaker
+	onHost   bool // serve on a kernel listener on 127.0.0.1
+	requests int
+	size     int64
 }
 
 // demoResult is one row of the demo table.
 type demoResult struct {
-	name     string
-	connect  time.Duration
-	p50, p99 time.Duration
-	mbps     float64
-	err      error
+	backend, server string
+	connect         time.Duration
+	p50, p99        time.Duration
+	mbps            float64
+	err             error
 }
 
-func (d *demoCmd) Run(ctx context.Context) error {
-	targets := []func() (demoTarget, error){loopbackTarget}
-	var results []demoResult
-	for _, mk := range targets {
-		t, err := mk()
-		if err != nil {
-			results = append(results, demoResult{name: "?", err: err})
-			continue
-		}
-		res := d.exercise(ctx, t)
-		t.close()
-		results = append(results, res)
+func (d *demoCmd) cases() []demoCase {
+	esp := espatRig(0, true)
+	return []demoCase{
+		{mk: loopbackRig, requests: d.Requests, size: d.Size},
+		{mk: yamuxRig, requests: d.Requests, size: d.Size},
+		{mk: yamuxRig, onHost: true, requests: d.Requests, size: d.Size},
+		{mk: esp, requests: d.EspatRequests, size: d.EspatSize},
+		{mk: esp, onHost: true, requests: d.EspatRequests, size: d.EspatSize},
 	}
-	printDemo(os.Stdout, results)
-	for _, r := range results {
+}
+
+// Run runs every row, prints the table and fails if a row failed.
+func (d *demoCmd) Run(ctx context.Context, e *env) error {
+	if d.Requests < 1 || d.EspatRequests < 1 || d.Size < 1 || d.EspatSize < 1 {
+		return usagef("demo: requests and sizes must be positive")
+	}
+	fmt.Fprintln(e.out, demoIntro)
+	var results []demoResult
+	failed := 0
+	for _, c := range d.cases() {
+		rctx, cancel := context.WithTimeout(ctx, d.Timeout)
+		r := c.run(rctx)
+		cancel()
+		fmt.Fprintf(e.err, "  %-8s %-16s %s\n", r.backend, r.server, resultWord(r.err))
+		results = append(results, r)
 		if r.err != nil {
-			return fmt.Errorf("backend %s failed: %w", r.name, r.err)
+			failed++
 		}
+	}
+	fmt.Fprintln(e.out)
+	printDemo(e.out, results)
+	if failed > 0 {
+		return fmt.Errorf("demo: %d of %d rows failed", failed, len(results))
 	}
 	return nil
 }
 
-func loopbackTarget() (demoTarget, error) {
-	n := loopback.New(loopback.Config{})
-	lc := &offload.ListenConfig{Backend: n}
-	d := &offload.Dialer{Backend: n}
-	return demoTarget{
-		name:   "loopback",
-		listen: func(ctx context.Context) (net.Listener, error) { return lc.Listen(ctx, "tcp", "127.0.0.1:0") },
-		dial:   d.DialContext,
-		close:  func() { n.Close() },
-	}, nil
-}
+const demoIntro = `offload demo: for each backend, an HTTP server and client in this process.
+  loopback   in-memory network
+  yamux      a yamux client and gateway over net.Pipe (pre-shared key, allow 127.0.0.1)
+  espat      the ESP-AT driver and the modem emulator over an in-process UART (unpaced),
+             the emulator's sockets on the host's 127.0.0.1
+SERVER is where the HTTP server listens: the backend's own Listener, or a plain
+net.Listener on the host's 127.0.0.1 that the backend's Dialer reaches.`
 
-// exercise serves HTTP on t's Listener and measures fetching through t's
-// Dialer: connect time, request latency and download throughput.
-func (d *demoCmd) exercise(ctx context.Context, t demoTarget) demoResult {
-	res := demoResult{name: t.name}
-	ln, err := t.listen(ctx)
+// run builds the rig, serves HTTP and measures the client.
+func (c demoCase) run(ctx context.Context) demoResult {
+	res := demoResult{backend: "?", server: "offload Listener"}
+	if c.onHost {
+		res.server = "host 127.0.0.1"
+	}
+	rg, err := c.mk()
 	if err != nil {
 		res.err = err
 		return res
 	}
-	srv := &http.Server{Handler: demoHandler(d.Size), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
-	addr := ln.Addr().String()
-
-	start := time.Now()
-	c, err := t.dial(ctx, "tcp", addr)
+	defer rg.close()
+	res.backend = rg.name
+	var ln net.Listener
+	if c.onHost {
+		var lc net.ListenConfig
+		ln, err = lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	} else {
+		ln, err = rg.lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	}
 	if err != nil {
-		res.err = err
+		res.err = fmt.Errorf("listen: %w", err)
 		return res
 	}
-	res.connect = time.Since(start)
-	c.Close()
-
-	tr := &http.Transport{DialContext: t.dial, MaxIdleConnsPerHost: 4}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	res.p50, res.p99, res.err = latency(ctx, client, "http://"+addr+"/ping", d.Requests)
-	if res.err != nil {
-		return res
-	}
-	res.mbps, res.err = download(ctx, client, "http://"+addr+"/blob", d.Size)
+	res.connect, res.p50, res.p99, res.mbps, res.err = measureHTTP(ctx, ln, rg.dialer.DialContext, c.requests, c.size)
 	return res
 }
 
-// demoHandler answers /ping with "pong" and /blob with size bytes of a
-// pattern, its SHA-256 in a trailer-free header.
-func demoHandler(size int64) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/ping", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "pong") })
-	sum := sha256.New()
-	io.Copy(sum, io.LimitReader(&patternReader{}, size))
-	digest := fmt.Sprintf("%x", sum.Sum(nil))
-	mux.HandleFunc("/blob", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("X-SHA256", digest)
-		w.Header().Set("Content-Length", fmt.Sprint(size))
-		io.Copy(w, io.LimitReader(&patternReader{}, size))
-	})
-	return mux
-}
+// dialFunc has the signature of net.Dialer.DialContext.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// patternReader yields an endless byte pattern that depends only on the
-// position in the stream, not on how it is read.
-type patternReader struct{ off int64 }
+// measureHTTP serves the demo handler on ln (and closes ln) and measures
+// a client that dials with dial: the time to connect, the latency of
+// requests small requests, and the rate of downloading size bytes.
+func measureHTTP(ctx context.Context, ln net.Listener, dial dialFunc, requests int, size int64) (connect, p50, p99 time.Duration, mbps float64, err error) {
+	srv := &http.Server{Handler: demoHandler(size), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan struct{})
+	go func() { defer close(served); srv.Serve(ln) }()
+	defer func() { srv.Close(); <-served }()
+	addr := "127.0.0.1:" + portOf(ln.Addr())
 
-func (r *patternReader) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte((r.off + int64(i)) * 7 >> 3)
+	if connect, err = timeConnect(ctx, dial, addr); err != nil {
+		return
 	}
-	r.off += int64(len(p))
-	return len(p), nil
-}
-
-func latency(ctx context.Context, c *http.Client, url string, n int) (p50, p99 time.Duration, err error) {
-	times := make([]time.Duration, 0, n)
-	for range n {
-		start := time.Now()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := c.Do(req)
-		if err != nil {
-			return 0, 0, err
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || string(body) != "pong" {
-			return 0, 0, fmt.Errorf("ping: %q, %v", body, err)
-		}
-		times = append(times, time.Since(start))
+	tr := &http.Transport{DialContext: dial, MaxConnsPerHost: 1, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	if p50, p99, err = latency(ctx, client, "http://"+addr+"/ping", requests); err != nil {
+		return
 	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	return times[len(times)/2], times[len(times)*99/100], nil
+	mbps, err = download(ctx, client, "http://"+addr+"/blob", size)
+	return
 }
 
-func download(ctx context.Context, c *http.Client, url string, size int64) (float64, error) {
+// timeConnect measures one dial.
+func timeConnect(ctx context.Context, dial dialFunc, addr string) (time.Duration, error) {
 	start := time.Now()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := c.Do(req)
+	c, err := dial(ctx, "tcp", addr)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("connect: %w", err)
 	}
-	defer resp.Body.Close()
-	sum := sha256.New()
-	n, err := io.Copy(sum, resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	if n != size || fmt.Sprintf("%x", sum.Sum(nil)) != resp.Header.Get("X-SHA256") {
-		return 0, fmt.Errorf("download: got %d bytes, checksum mismatch or short", n)
-	}
-	return float64(n) / time.Since(start).Seconds() / 1e6, nil
+	d := time.Since(start)
+	c.Close()
+	return d, nil
 }
 
-func printDemo(w io.Writer, rs []demoResult) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "BACKEND\tCONNECT\tREQ p50\tREQ p99\tDOWNLOAD\tRESULT")
-	for _, r := range rs {
-		result := "ok"
-		if r.err != nil {
-			result = "FAIL: " + strings.ReplaceAll(r.err.Error(), "\n", " ")
-		}
-		fmt.Fprintf(tw, "%s\t%v\t%v\t%v\t%.1f MB/s\t%s\n", r.name, r.connect.Round(time.Microsecond),
-			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.mbps, result)
+// portOf returns the port of a listener's address.
+func portOf(a net.Addr) string {
+	_, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "0"
 	}
-	tw.Flush()
+	return port
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"github.com/netoffload/offload/backend/loopback"
 )
 
 // Exit codes of the command, as documented in the package comment.
@@ -21,6 +22,8 @@ const (
 
 // cli is the command tree.
 type cli struct {
+	Verbose bool `short:"v" help:"Log more to stderr."`
+
 	Demo     demoCmd     `cmd:"" help:"Serve HTTP on each backend's Listener and fetch it through its Dialer, then print a table."`
 	Gateway  gatewayCmd  `cmd:"" help:"Run a yamux gateway: devices dial, listen and resolve through this host."`
 	EspatSim espatSimCmd `cmd:"" name:"espat-sim" help:"Run an ESP-AT modem emulator on a pseudo-terminal or a TCP port."`
@@ -29,11 +32,16 @@ type cli struct {
 	Bench    benchCmd    `cmd:"" help:"Measure throughput of every backend and its peers; print a table and write a chart."`
 }
 
-// stdio is what a command reads and writes instead of the process's
+// env is what a command reads and writes instead of the process's
 // standard streams, so tests can run commands in-process.
-type stdio struct {
+type env struct {
 	in       io.Reader
 	out, err io.Writer
+	// loopback, if set, is the network behind "loopback:" URIs; nil
+	// means a new, empty one per command.
+	loopback *loopback.Network
+	// verbose is set by --verbose: commands log more to err.
+	verbose bool
 }
 
 // usageError marks an error as the user's mistake: exit code 2.
@@ -49,7 +57,7 @@ func usagef(format string, args ...any) error {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], &stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	code := run(ctx, os.Args[1:], &env{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	stop()
 	os.Exit(code)
 }
@@ -59,9 +67,9 @@ type exitPanic struct{ code int }
 
 // run parses args, runs the chosen command until it ends or ctx is done,
 // and returns the exit code.
-func run(ctx context.Context, args []string, st *stdio) (code int) {
+func run(ctx context.Context, args []string, st *env) (code int) {
 	if len(args) == 0 {
-		args, st = []string{"--help"}, &stdio{in: st.in, out: st.err, err: st.err}
+		args, st = []string{"--help"}, &env{in: st.in, out: st.err, err: st.err}
 		defer func() { code = exitUsage }()
 	}
 	var c cli
@@ -77,9 +85,11 @@ func run(ctx context.Context, args []string, st *stdio) (code int) {
 		return exitFailure
 	}
 	defer func() {
-		if p, ok := recover().(exitPanic); ok {
+		switch p := recover().(type) {
+		case nil:
+		case exitPanic:
 			code = p.code
-		} else if p != nil {
+		default:
 			panic(p)
 		}
 	}()
@@ -88,13 +98,14 @@ func run(ctx context.Context, args []string, st *stdio) (code int) {
 		fmt.Fprintf(st.err, "offload: %v\nRun 'offload --help' for usage.\n", err)
 		return exitUsage
 	}
+	st.verbose = c.Verbose
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	kctx.Bind(st)
 	return exitCode(st, kctx.Run())
 }
 
 // exitCode reports err on stderr and maps it to an exit code.
-func exitCode(st *stdio, err error) int {
+func exitCode(st *env, err error) int {
 	var ue usageError
 	switch {
 	case err == nil:
