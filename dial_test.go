@@ -18,7 +18,6 @@ var (
 	_ proxy.Dialer        = (*offload.Dialer)(nil)
 )
 
-
 func TestNoBackendRegistered(t *testing.T) {
 	prev := offload.Registered()
 	t.Cleanup(func() { offload.Register(prev) })

@@ -198,6 +198,7 @@ func TestHoldDoesNotHideAbort(t *testing.T) {
 		t.Fatalf("Read = %+v, want the abort error", res)
 	}
 }
+
 // TestHoldHidesEnd: a held ring hides the orderly end too, and a reader
 // parked on it waits (without spinning) until the hold lifts.
 func TestHoldHidesEnd(t *testing.T) {
@@ -228,5 +229,34 @@ func TestCloseReadDropsBuffered(t *testing.T) {
 	r.CloseRead(errTest, errWriter)
 	if r.Buffered() != 0 || r.Available() != 16 {
 		t.Fatalf("after CloseRead: Buffered %d Available %d, want 0 and 16", r.Buffered(), r.Available())
+	}
+}
+
+// TestCloseWriteNilRefusesWrites: backends end a received stream with
+// In.CloseWrite(nil). After that producers get ErrWriteClosed, never a
+// short count with a nil error, and nothing is published after the end.
+func TestCloseWriteNilRefusesWrites(t *testing.T) {
+	r := ring.New(16)
+	r.CloseWrite(nil)
+	if n, err := r.Write([]byte("after the end")); n != 0 || !errors.Is(err, ring.ErrWriteClosed) {
+		t.Errorf("Write after CloseWrite(nil) = %d, %v; want ErrWriteClosed", n, err)
+	}
+	if span, err := r.TryReserve(); span != nil || !errors.Is(err, ring.ErrWriteClosed) {
+		t.Errorf("TryReserve after CloseWrite(nil) = %d bytes, %v; want ErrWriteClosed", len(span), err)
+	}
+	if _, err := r.Read(make([]byte, 4)); err != io.EOF {
+		t.Errorf("Read after CloseWrite(nil): %v, want io.EOF", err)
+	}
+}
+
+func TestAbortNil(t *testing.T) {
+	r := ring.New(16)
+	mustWrite(t, r, []byte("x"))
+	r.Abort(nil)
+	if _, err := r.Read(make([]byte, 4)); !errors.Is(err, ring.ErrWriteClosed) {
+		t.Errorf("Read after Abort(nil): %v; want an error (ErrWriteClosed), not a nil that readers spin on", err)
+	}
+	if _, err := r.Write([]byte("x")); !errors.Is(err, ring.ErrWriteClosed) {
+		t.Errorf("Write after Abort(nil): %v", err)
 	}
 }

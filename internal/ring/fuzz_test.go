@@ -319,9 +319,19 @@ func (m *model) discard(arg int) error {
 	return nil
 }
 
+// closeErr picks a close error by argument; nil (the last choice) means
+// ErrWriteClosed to CloseWrite and Abort.
+func closeErr(arg int) (given, effective error) {
+	i := arg % (len(fuzzErrs) + 1)
+	if i == len(fuzzErrs) {
+		return nil, ring.ErrWriteClosed
+	}
+	return fuzzErrs[i], fuzzErrs[i]
+}
+
 func (m *model) closeWrite(arg int) error {
-	e := fuzzErrs[arg%len(fuzzErrs)]
-	m.r.CloseWrite(e)
+	given, e := closeErr(arg)
+	m.r.CloseWrite(given)
 	if !m.wclosed {
 		m.wclosed, m.wErr = true, e
 	}
@@ -347,8 +357,8 @@ func (m *model) markReadClosed(re, we error) {
 }
 
 func (m *model) abort(arg int) error {
-	e := fuzzErrs[arg%len(fuzzErrs)]
-	m.r.Abort(e)
+	given, e := closeErr(arg)
+	m.r.Abort(given)
 	if !m.wclosed {
 		m.wclosed, m.wErr = true, e
 	}
@@ -441,5 +451,7 @@ func fuzzSeeds() [][]byte {
 		enc(7, op(opReadFrom, 30000), op(opPeek, 0), op(opWrite, 20000), op(opDiscard, 65535), op(opAbort, 2), op(opRead, 3), op(opWriteTo, 1)),
 		enc(1, op(opWrite, 1), op(opRead, 1), op(opWrite, 3), op(opCloseRead, 0), op(opWrite, 2), op(opReadFrom, 1)),
 		enc(0, op(opWrite, 1), op(opTryReserve, 0), op(opCloseWrite, 2), op(opRead, 1), op(opRead, 1)),
+		enc(3, op(opWrite, 9), op(opCloseWrite, 3), op(opWrite, 1), op(opTryReserve, 0), op(opRead, 64), op(opRead, 1)),
+		enc(3, op(opWrite, 9), op(opAbort, 3), op(opRead, 1), op(opWrite, 1), op(opWriteTo, 5)),
 	}
 }

@@ -128,6 +128,7 @@ func writerParked(t *testing.T, _ *ring.Ring) {
 	t.Helper()
 	parked(t, "goWrite", 1)
 }
+
 // pattern returns n bytes counting up from seed, wrapping at 251 (a
 // prime, so runs never line up with power-of-two buffer sizes).
 func pattern(seed, n int) []byte {
