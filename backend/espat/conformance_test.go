@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/netoffload/offload"
+	"github.com/netoffload/offload/backend"
 	"github.com/netoffload/offload/backend/backendtest"
 )
 
@@ -13,25 +14,36 @@ import (
 // host's loopback (two devices on one network). One modem talking to
 // itself can deadlock under a slow reader: a CIPSEND the uplink cannot
 // take holds the UART that the reading side needs, as on real firmware.
-func conformanceEnv(cfg Config) backendtest.Factory {
+func conformanceEnv(cfg Config, opts backend.Options, maxInFlight int) backendtest.Factory {
 	return func(t *testing.T) backendtest.Env {
 		server, _ := openSim(t, simConfig(), cfg)
 		client, _ := openSim(t, simConfig(), cfg)
 		return backendtest.Env{
-			Dialer:       &offload.Dialer{Backend: client},
-			ListenConfig: &offload.ListenConfig{Backend: server},
+			Dialer:       &offload.Dialer{Backend: client, Options: opts},
+			ListenConfig: &offload.ListenConfig{Backend: server, Options: opts},
 			StreamAddr:   "127.0.0.1:0",
 			PacketAddr:   "127.0.0.1:0",
 			MaxConns:     2 * maxLinks,
 			NoHalfClose:  true,
 			BulkSize:     1 << 20,
-			MaxInFlight:  8 << 20, // includes the uplink sockets' kernel buffers
+			MaxInFlight:  maxInFlight,
 			MaxDatagram:  2920,
 			HangTimeout:  20 * time.Second,
 		}
 	}
 }
 
+// TestConformance runs the suite in passive receive mode (the default).
+// In flight while the reader sleeps: Out and In (256 KiB each), the
+// modem's window and the uplink sockets' kernel buffers (a few MiB).
 func TestConformance(t *testing.T) {
-	backendtest.Run(t, conformanceEnv(Config{}))
+	backendtest.Run(t, conformanceEnv(Config{}, backend.Options{}, 8<<20))
+}
+
+// TestConformanceActive runs the suite in active receive mode, which has
+// no flow control: receive buffers must hold whatever the peer sends
+// while the application does not read (here the bulk test's burst).
+func TestConformanceActive(t *testing.T) {
+	opts := backend.Options{InSize: 16 << 20}
+	backendtest.Run(t, conformanceEnv(Config{ActiveReceive: true}, opts, 24<<20))
 }
