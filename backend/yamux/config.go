@@ -43,7 +43,10 @@ type MuxConfig struct {
 	// past it the link is declared dead and every stream on it fails.
 	// Zero means DefaultLinkTimeout. KeepAlive+LinkTimeout is the
 	// worst-case time to notice a silent link (1 s with the defaults).
-	// Raise it for slow links, where a ping waits behind data frames.
+	// The answer queues behind the data frames already waiting for the
+	// link, so raise it for slow links, and where the link may stay
+	// saturated by many streams on starved CPUs: a late answer kills a
+	// healthy link.
 	LinkTimeout time.Duration
 
 	// WriteTimeout bounds how long one frame may wait to be written to

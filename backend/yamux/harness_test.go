@@ -32,6 +32,11 @@ var linkKinds = []string{linkPipe, linkTCP, linkTLS}
 // testKey is the PSK of test gateways and clients.
 var testKey = []byte("0123456789abcdef-test-key")
 
+// testLinkTimeout is the keepalive answer bound of test links: under
+// -race on a busy machine a ping can wait behind seconds of data frames.
+// The link-loss tests use the 750 ms default.
+const testLinkTimeout = 5 * time.Second
+
 // quiet is a logger that drops everything.
 var quiet = testLogger()
 
@@ -169,8 +174,14 @@ func newEnv(t testing.TB, kind string, g *Gateway, cfg *Config) *env {
 	if g.Resolve == nil {
 		g.Resolve = offlineResolve
 	}
+	if g.LinkTimeout == 0 {
+		g.LinkTimeout = testLinkTimeout
+	}
 	if cfg == nil {
 		cfg = &Config{PSK: testKey, Logger: quiet}
+	}
+	if cfg.LinkTimeout == 0 {
+		cfg.LinkTimeout = testLinkTimeout
 	}
 	cl, gl := linkPair(t, kind)
 	e := &env{g: g, done: make(chan error, 1)}
