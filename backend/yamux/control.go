@@ -12,8 +12,8 @@ import (
 // (PROTOCOL.md, "Control stream"): type, status, two reserved bytes and a
 // stream id.
 const (
-	ctlMsgSize        = 8
-	ctlReset    uint8 = 1 // abort stream id with the given status
+	ctlMsgSize       = 8
+	ctlReset   uint8 = 1 // abort stream id with the given status
 )
 
 // control is one end of a session's control stream.

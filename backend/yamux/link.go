@@ -16,7 +16,7 @@ import (
 // depends on the send loop's habits.
 type frameLink struct {
 	io.ReadWriteCloser
-	writev bool     // the link takes net.Buffers in one call
+	writev bool        // the link takes net.Buffers in one call
 	held   []byte      // a data frame header waiting for its body
 	arr    [2][]byte   // backing of vec
 	vec    net.Buffers // a field, so WriteTo's pointer receiver does not allocate

@@ -40,10 +40,10 @@ func (s *socket) openListener(ctx context.Context, backlog int) (*listener, erro
 
 // listener is a device-side listening socket's engine.
 type listener struct {
-	s     *clientSession
-	e     *entry
-	opts  backend.Options // of accepted sockets
-	local netip.AddrPort
+	s       *clientSession
+	e       *entry
+	opts    backend.Options // of accepted sockets
+	local   netip.AddrPort
 	queue   chan *socket  // accepted, not yet returned by Accept
 	done    chan struct{} // closed when the listener stops
 	watched chan struct{} // closed when the gateway has closed its end
