@@ -30,6 +30,22 @@ func simConfig() espatsim.Config {
 // on it; both are closed when the test ends.
 func openSim(t testing.TB, scfg espatsim.Config, cfg Config) (*Modem, *espatsim.Sim) {
 	t.Helper()
+	cfg = traced(t, cfg)
+	host, sim := espatsim.Pipe(scfg)
+	m, err := Open(host, cfg)
+	if err != nil {
+		host.Close()
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		m.Close()
+		sim.Close()
+	})
+	return m, sim
+}
+
+// traced sets cfg.Logf to the test log (-v) or the ESPAT_TRACE file.
+func traced(t testing.TB, cfg Config) Config {
 	if cfg.Logf == nil && testing.Verbose() {
 		cfg.Logf = t.Logf
 	}
@@ -42,17 +58,7 @@ func openSim(t testing.TB, scfg espatsim.Config, cfg Config) (*Modem, *espatsim.
 			traceMu.Unlock()
 		}
 	}
-	host, sim := espatsim.Pipe(scfg)
-	m, err := Open(host, cfg)
-	if err != nil {
-		host.Close()
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		m.Close()
-		sim.Close()
-	})
-	return m, sim
+	return cfg
 }
 
 // ESPAT_TRACE=<file> logs every modem's lines to the file.
