@@ -16,6 +16,14 @@ import (
 // Backend is the device side of a gateway link: a backend.Backend whose
 // sockets are carried out by the gateway, and a backend.Resolver that
 // asks the gateway's resolver. Create it with Client.
+//
+// Its sockets implement the whole contract, with these differences from
+// kernel sockets: addresses are those on the gateway's network; Bind
+// before Connect on a stream socket is ignored (the gateway picks the
+// source address of its dials); a conn whose far end the gateway reaches
+// through a net.Conn without CloseWrite cannot half-close toward it (the
+// gateway closes that conn instead); datagrams may wait for stream
+// window space rather than be dropped when the gateway's socket is slow.
 type Backend struct {
 	cfg Config
 	log *slog.Logger

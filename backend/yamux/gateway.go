@@ -80,7 +80,8 @@ type Gateway struct {
 	started   bool
 	closed    bool
 	closers   map[io.Closer]struct{} // Serve's listeners and served links
-	nsessions int
+	sessions  map[*gwSession]struct{}
+	nsessions int // links being served, handshakes included
 	wg        sync.WaitGroup // per-link goroutines started by Serve
 	pol       policy
 	mux       MuxConfig
@@ -105,6 +106,7 @@ func (g *Gateway) check() error {
 	g.pol = policy{all: g.AllowAll, dial: g.Allow, listen: g.AllowListen}
 	g.mux = g.MuxConfig.withDefaults()
 	g.closers = make(map[io.Closer]struct{})
+	g.sessions = make(map[*gwSession]struct{})
 	g.started = true
 	return nil
 }
@@ -243,6 +245,18 @@ func (g *Gateway) untrack(c io.Closer) {
 	g.mu.Lock()
 	delete(g.closers, c)
 	g.mu.Unlock()
+}
+
+// Streams reports how many yamux streams the gateway's sessions hold
+// open, control streams included: a gauge for monitoring and tests.
+func (g *Gateway) Streams() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for s := range g.sessions {
+		n += s.mux.NumStreams()
+	}
+	return n
 }
 
 func (g *Gateway) isClosed() bool {

@@ -43,12 +43,18 @@ func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger) error 
 	s := &gwSession{g: g, mux: mux, log: log, reg: newRegistry(true)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	log.Info("session up")
+	g.mu.Lock()
+	g.sessions[s] = struct{}{}
+	g.mu.Unlock()
 	g.mux.startKeepalive(mux, &s.wg, log)
 	s.acceptLoop()
 	s.cancel()
 	mux.Close()
 	s.reg.closeAll(syscall.ECONNRESET)
 	s.wg.Wait()
+	g.mu.Lock()
+	delete(g.sessions, s)
+	g.mu.Unlock()
 	log.Info("session down")
 	return nil
 }

@@ -66,7 +66,7 @@ func TestHalfCloseFromDevice(t *testing.T) {
 			c.Close()
 			// Both FINs crossed and the conn is closed: only the control
 			// stream is left on each end.
-			waitFor(func() bool { return e.streams() == 1 })
+			waitFor(func() bool { return e.streams() == 1 && e.g.Streams() == 1 })
 		})
 	}
 }
@@ -99,7 +99,7 @@ func TestHalfCloseFromFarEnd(t *testing.T) {
 			if b := <-got; !bytes.Equal(b, want) {
 				t.Fatalf("far end read %d bytes, want %d", len(b), len(want))
 			}
-			waitFor(func() bool { return e.streams() == 1 })
+			waitFor(func() bool { return e.streams() == 1 && e.g.Streams() == 1 })
 		})
 	}
 }
