@@ -81,7 +81,7 @@ type Gateway struct {
 	closed    bool
 	closers   map[io.Closer]struct{} // Serve's listeners and served links
 	sessions  map[*gwSession]struct{}
-	nsessions int // links being served, handshakes included
+	nsessions int            // links being served, handshakes included
 	wg        sync.WaitGroup // per-link goroutines started by Serve
 	pol       policy
 	mux       MuxConfig
