@@ -91,7 +91,7 @@ func (m *Modem) resyncIfNeeded() error {
 }
 
 // syncRound sends one query and reports whether its own answer arrived
-// within a second.
+// in time (a second, or CommandTimeout if shorter).
 func (m *Modem) syncRound(q struct{ cmd, prefix string }) (bool, error) {
 	cmd := newCommand(q.cmd)
 	cmd.sticky = true
@@ -99,9 +99,10 @@ func (m *Modem) syncRound(q struct{ cmd, prefix string }) (bool, error) {
 		return false, err
 	}
 	defer m.end(cmd)
-	t := time.NewTimer(time.Second)
+	wait := min(time.Second, m.cfg.CommandTimeout)
+	t := time.NewTimer(wait)
 	defer t.Stop()
-	if err := m.write([]byte(cmd.text+"\r\n"), time.Second); err != nil {
+	if err := m.write([]byte(cmd.text+"\r\n"), wait); err != nil {
 		return false, err
 	}
 	for {
