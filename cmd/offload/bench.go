@@ -17,6 +17,23 @@ type benchCmd struct {
 	Quiet    bool          `short:"q" help:"No progress bar."`
 }
 
+// Help is the detailed help of offload bench --help.
+func (c *benchCmd) Help() string {
+	return `Everything runs in this process, on 127.0.0.1 at most: the loopback
+backend; a yamux client and gateway over net.Pipe, the gateway dialing
+127.0.0.1; the ESP-AT driver and emulator over an in-process UART (unpaced),
+the emulator dialing 127.0.0.1; and the peers net.Pipe, TCP and a Unix
+socket. For each write size one goroutine writes for --duration and another
+reads; the rate counts until the last byte is read. The table goes to
+stdout, the chart (log scale) to --out. For careful figures use the Go
+benchmarks: cd benchmarks && go test -run '^$' -bench .
+
+Examples:
+  offload bench
+  offload bench --duration 2s --out docs/bench.png
+  offload bench --only yamux,tcp`
+}
+
 // benchSizes are the write sizes of the matrix.
 var benchSizes = []int{64, 1 << 10, 32 << 10}
 

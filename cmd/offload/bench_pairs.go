@@ -42,13 +42,7 @@ func rigPair(mk rigMaker) pairFunc {
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		var ln net.Listener
-		if rg.host {
-			var lc net.ListenConfig
-			ln, err = lc.Listen(ctx, "tcp", "127.0.0.1:0")
-		} else {
-			ln, err = rg.lc.Listen(ctx, "tcp", "127.0.0.1:0")
-		}
+		ln, err := rg.listen(ctx, rg.host)
 		if err != nil {
 			rg.close()
 			return nil, nil, nil, err

@@ -16,9 +16,28 @@ type espatSimCmd struct {
 	TCP        string        `name:"tcp" xor:"transport" placeholder:"ADDR" help:"Listen on ADDR like a serial-over-TCP bridge; every connection is a fresh modem (port 0 picks one; the address is printed). Reach it with --via espat+tcp://ADDR."`
 	Dialect    simDialect    `default:"v2" placeholder:"v2|1.7" help:"Firmware to imitate: v2 (ESP32, ESP-AT 2.x and later) or 1.7 (ESP8266 NonOS AT 1.7)."`
 	Baud       int           `placeholder:"N" help:"Pace the line at N baud (8N1, 10 bits a byte) in both directions; 0 is as fast as the transport allows."`
-	AP         []accessPoint `name:"ap" placeholder:"SSID:PSKFILE" help:"An access point AT+CWJAP can join, its password read from PSKFILE (SSID alone: an open network); repeatable. Default: one open network named offload-sim."`
+	AP         []accessPoint `name:"ap" sep:"none" placeholder:"SSID:PSKFILE" help:"An access point AT+CWJAP can join, its password read from PSKFILE (SSID alone: an open network); repeatable. Default: one open network named offload-sim."`
 	AutoJoin   string        `name:"auto-join" placeholder:"SSID" help:"The network the modem joins at power-up, as if saved in flash. Default: the offload-sim network when no --ap is given, else none."`
 	ListenHost string        `name:"listen-host" default:"127.0.0.1" placeholder:"IP" help:"Host address the modem's TCP server (AT+CIPSERVER) and UDP links bind to."`
+}
+
+// Help is the detailed help of offload espat-sim --help.
+func (s *espatSimCmd) Help() string {
+	return `The emulator answers AT commands like an ESP32 (or ESP8266) with ESP-AT
+firmware; its sockets are real sockets on this host. Use it to develop
+without hardware: with --pty, any program that opens a serial device
+(screen, minicom, the offload driver) can open the printed path; with
+--tcp, connect to it like a serial-over-TCP bridge. The path or address
+is printed on stdout. Ctrl-C stops it.
+
+Examples:
+  offload espat-sim --pty                      # prints e.g. /dev/pts/3
+  offload get --via espat:///dev/pts/3 http://127.0.0.1:8080/
+  offload espat-sim --tcp 127.0.0.1:3333 --baud 921600
+  offload nc --via espat+tcp://127.0.0.1:3333 127.0.0.1 8080
+  echo -n 'wifi password' > home.psk
+  offload espat-sim --tcp 127.0.0.1:3333 --ap home:home.psk
+  offload get --via 'espat+tcp://127.0.0.1:3333?ssid=home&psk-file=home.psk' http://127.0.0.1:8080/`
 }
 
 // defaultAP is the network of a modem started without --ap.

@@ -25,6 +25,24 @@ type gatewayCmd struct {
 	MaxSessions int         `name:"max-sessions" help:"Most device links at once (0: 256)."`
 }
 
+// Help is the detailed help of offload gateway --help.
+func (g *gatewayCmd) Help() string {
+	return `Devices connect one link each (TCP, or TLS with --tls-cert) and
+authenticate with the pre-shared key by challenge-response; the key never
+crosses the link. Their dials, listens and name lookups are then carried
+out here, within the allow-lists: everything else is refused with EACCES
+on the device and logged here. Logs go to stderr; the listening address
+is printed on stdout. Ctrl-C (SIGINT or SIGTERM) stops it.
+
+Examples:
+  head -c 32 /dev/urandom | xxd -p -c 64 > psk && chmod 600 psk
+  offload gateway --listen :7000 --psk-file psk --allow 10.0.0.0/8:80,443 --allow-listen 8080
+  offload gateway --listen :7443 --psk-file psk --allow '*:443' \
+      --tls-cert gw.pem --tls-key gw-key.pem
+  # on the device side (or here, to try it):
+  offload nc --via 'yamux://gateway.example:7000?psk-file=psk' 10.1.2.3 80`
+}
+
 // allowRule is a yamux.Rule read from the command line.
 type allowRule struct{ yamux.Rule }
 

@@ -21,6 +21,18 @@ type getCmd struct {
 	URL     string        `arg:"" help:"http:// or https:// URL; host names are resolved by the backend."`
 }
 
+// Help is the detailed help of offload get --help.
+func (g *getCmd) Help() string {
+	return `Fetches the URL with Go's http.Client whose connections are dialed through
+the backend; names are resolved by the backend too (the gateway's resolver,
+the modem's AT+CIPDOMAIN). On a terminal, bodies from 1 MiB show a progress
+bar on stderr. A status of 400 or more writes the body and exits 1.
+
+Examples:
+  offload get --via 'espat:///dev/ttyUSB0?ssid=home&psk-file=home.psk' http://example.com/
+  offload get --via 'yamux://gateway.example:7000?psk-file=psk' -o big.iso https://mirror.example/big.iso`
+}
+
 // progressMin is the body size from which get shows a progress bar.
 const progressMin = 1 << 20
 

@@ -17,6 +17,22 @@ type ncCmd struct {
 	Args    []string      `arg:"" name:"HOST PORT" help:"Where to connect: HOST PORT; with -l: [HOST] PORT (HOST defaults to 0.0.0.0, PORT 0 picks one)."`
 }
 
+// Help is the detailed help of offload nc --help.
+func (n *ncCmd) Help() string {
+	return `Connects through the backend (or with -l accepts one connection on it)
+and copies stdin to the connection and the connection to stdout until the
+peer closes. At the end of stdin the sending side is shut (half-close);
+ESP-AT cannot half-close, so there the connection stays open until the
+peer closes it. nc ends when the peer has closed and stdin has ended (on a
+terminal, as soon as the peer has closed). With -l the listening address
+is printed on stderr.
+
+Examples:
+  offload nc --via 'yamux://gateway.example:7000?psk-file=psk' 10.1.2.3 80
+  offload nc -l --via 'yamux://gateway.example:7000?psk-file=psk' 8080
+  printf 'GET / HTTP/1.0\r\n\r\n' | offload nc --via espat+tcp://127.0.0.1:3333 127.0.0.1 8080`
+}
+
 // Run connects or listens, then copies stdin to the connection and the
 // connection to stdout until the peer closes it.
 func (n *ncCmd) Run(ctx context.Context, e *env) error {
@@ -89,20 +105,34 @@ func acceptOne(ctx context.Context, lc *offload.ListenConfig, addr string, e *en
 
 // pipeStdio copies stdin to c and c to stdout. At the end of stdin it
 // half-closes c (backends without half-close, such as ESP-AT, keep it
-// open); it returns when the peer has closed its side, or ctx is done.
+// open). It returns when both directions have ended: the peer closed its
+// side and stdin ended, or the connection failed, or ctx is done. When
+// stdin is a terminal it does not wait for it once the peer has closed.
 func pipeStdio(ctx context.Context, c net.Conn, e *env) error {
 	defer c.Close()
 	stop := closeOnCancel(ctx, c)
 	defer stop()
-	// The sender is not waited for: a terminal's Read cannot be
-	// interrupted, and once the peer has closed there is nothing to send
-	// to. It ends at the end of stdin or at its next write.
-	go sendStdin(c, e.in)
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		sendStdin(c, e.in)
+	}()
 	_, err := io.Copy(e.out, c)
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err != nil:
+		return err
+	case isTerminal(e.in):
+		// A terminal's Read cannot be interrupted; the sender ends
+		// with the process.
 		return nil
 	}
-	return err
+	select {
+	case <-sent:
+	case <-ctx.Done():
+	}
+	return nil
 }
 
 // sendStdin copies in to c, then shuts c's sending side where the

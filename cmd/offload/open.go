@@ -140,7 +140,8 @@ func espatDialect(s string) espat.Dialect {
 }
 
 // secret reads the URI's secret: the file psk-file= names, else the
-// variable psk-env= names, else the variable def. Nil means none given.
+// variable psk-env= names, else the variable def. Nil means none given
+// (an empty variable counts as unset).
 // A file's final line break is dropped.
 func (v *via) secret(def string) ([]byte, error) {
 	if f := v.query.Get("psk-file"); f != "" {
@@ -154,8 +155,8 @@ func (v *via) secret(def string) ([]byte, error) {
 	if n := v.query.Get("psk-env"); n != "" {
 		name = n
 	}
-	s, ok := os.LookupEnv(name)
-	if !ok {
+	s := os.Getenv(name)
+	if s == "" {
 		if v.query.Has("psk-env") {
 			return nil, fmt.Errorf("environment variable %s is not set", name)
 		}

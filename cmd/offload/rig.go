@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,17 @@ type rig struct {
 	// a kernel listener on 127.0.0.1 is reachable through dialer.
 	host  bool
 	close func()
+}
+
+// listen opens a listener on 127.0.0.1 that the rig's dialer reaches:
+// on the host's kernel when onHost is set, else on the rig's own
+// ListenConfig.
+func (r *rig) listen(ctx context.Context, onHost bool) (net.Listener, error) {
+	if onHost {
+		var lc net.ListenConfig
+		return lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	}
+	return r.lc.Listen(ctx, "tcp", "127.0.0.1:0")
 }
 
 // rigMaker builds a rig.
