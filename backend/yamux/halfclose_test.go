@@ -2,10 +2,12 @@ package yamux
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,4 +104,34 @@ func TestHalfCloseFromFarEnd(t *testing.T) {
 			waitFor(func() bool { return e.streams() == 1 && e.g.Streams() == 1 })
 		})
 	}
+}
+
+// TestDataAfterCloseResets: a conn the device closed answers further data
+// with a reset, so a far end that keeps writing fails instead of
+// filling windows forever.
+func TestDataAfterCloseResets(t *testing.T) {
+	guard(t, 20*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	werr := make(chan error, 1)
+	addr := oneShotServer(t, func(c *net.TCPConn) {
+		buf := make([]byte, 16<<10)
+		for {
+			if _, err := c.Write(buf); err != nil {
+				werr <- err
+				return
+			}
+		}
+	})
+	c, err := dialer(e.b).Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := <-werr; !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("far end's write after the device closed: %v, want ECONNRESET or EPIPE", err)
+	}
+	waitFor(func() bool { return e.streams() == 1 && e.g.Streams() == 1 })
 }
