@@ -138,13 +138,6 @@ func (r *registry) reset(id uint32, err error) {
 	}
 }
 
-// len reports how many streams are registered.
-func (r *registry) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.m)
-}
-
 // closeAll aborts every stream with err and makes later adds fail.
 func (r *registry) closeAll(err error) {
 	r.mu.Lock()
