@@ -61,6 +61,9 @@ func (m *Modem) dialTCP(ctx context.Context, s *socket, remote netip.AddrPort) e
 		}
 		cmd, err := m.cipstart(ctx, l, fmt.Sprintf(`"TCP",%s,%d`, quote(ipString(remote.Addr())), remote.Port()))
 		if err == nil {
+			if !m.info.linkConn {
+				m.learnLocalPort(l)
+			}
 			return m.connected(s, l, st)
 		}
 		if !m.lostToAccept(l, cmd, err) || try+1 == maxStartTries {

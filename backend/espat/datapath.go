@@ -43,6 +43,18 @@ func (m *Modem) sendStep(l *link, state linkState, _ int) bool {
 	if state != linkOpen && state != linkClosing {
 		return false
 	}
+	m.mu.Lock()
+	draining := l.peerClosed
+	m.mu.Unlock()
+	if draining { // AT 1.x: the peer closed, data is still being read
+		if state == linkClosing { // and the application gave up on it
+			m.mu.Lock()
+			m.unregister(l)
+			m.mu.Unlock()
+			return true
+		}
+		return false
+	}
 	if l.st == nil { // a UDP link or an unwanted accepted one
 		if state == linkClosing {
 			m.closeLinkNow(l)
@@ -129,7 +141,22 @@ func (m *Modem) recvStep(l *link, state linkState, pending int) bool {
 	cmd.recv, cmd.recvLen = l, n
 	cmd.timeout = m.cfg.CommandTimeout + m.cfg.lineTime(n, m.eng.baud)
 	m.exec(cmd) // the reader accounts for l.pending as the answer arrives
+	m.finishDrain(l)
 	return true
+}
+
+// finishDrain ends the stream of a link the peer closed once the data the
+// modem held for it has been read.
+func (m *Modem) finishDrain(l *link) {
+	m.mu.Lock()
+	done := l.peerClosed && l.pending == 0 && m.links[l.id] == l && l.state == linkOpen
+	if done {
+		m.unregister(l)
+	}
+	m.mu.Unlock()
+	if done {
+		l.closedByPeer()
+	}
 }
 
 // pollStep asks AT+CIPRECVLEN? in passive mode when PollInterval has

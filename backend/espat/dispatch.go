@@ -1,5 +1,10 @@
 package espat
 
+import (
+	"net"
+	"syscall"
+)
+
 // modemHandler connects the framer to the Modem: every line, prompt and
 // payload is dispatched here on the reader goroutine.
 type modemHandler struct{ m *Modem }
@@ -137,6 +142,14 @@ func (m *Modem) onClosed(id int) {
 	}
 	byPeer := l.state == linkOpen
 	l.peerClosed = true
+	if byPeer && l.pending > 0 && !l.udp && !m.cfg.ActiveReceive {
+		// AT 1.x reports CLOSED while data still waits in the modem:
+		// read it first, then end the stream (see finishDrain).
+		m.mu.Unlock()
+		l.st.Out.CloseRead(net.ErrClosed, syscall.EPIPE)
+		m.wake()
+		return
+	}
 	m.unregister(l)
 	m.mu.Unlock()
 	if byPeer {

@@ -53,6 +53,9 @@ const (
 // and, if it succeeded, undo (if any) is run on the engine to release what
 // it made.
 func (m *Modem) do(ctx context.Context, kind opKind, run func(context.Context) error, undo func()) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	o := &op{ctx: ctx, kind: kind, run: run, undo: undo, done: make(chan error, 1)}
 	m.opMu.Lock()
 	m.ops = append(m.ops, o)
@@ -103,10 +106,12 @@ func (m *Modem) runOp() bool {
 	if !o.state.CompareAndSwap(opQueued, opRunning) {
 		return true // abandoned while queued
 	}
-	var err error
-	if m.eng.broken != nil {
+	err := o.ctx.Err()
+	switch {
+	case err != nil:
+	case m.eng.broken != nil:
 		err = m.eng.broken
-	} else {
+	default:
 		err = o.run(o.ctx)
 	}
 	if !o.state.CompareAndSwap(opRunning, opFinished) && err == nil && o.undo != nil {
@@ -144,7 +149,8 @@ func (m *Modem) engineLoop() {
 		default:
 		}
 		m.checkReset()
-		did := m.runOp()
+		did := m.resolveAccepted()
+		did = m.runOp() || did
 		if m.dataStep() {
 			did = true
 		}

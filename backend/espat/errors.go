@@ -34,6 +34,10 @@ var (
 	ErrNoModem = fmt.Errorf("espat: no answer to AT: %w", syscall.ETIMEDOUT)
 )
 
+// errNoDatagramSource refuses unconnected UDP where the modem cannot say
+// who sent a datagram: AT 1.x answers AT+CIPRECVDATA without the source.
+var errNoDatagramSource = fmt.Errorf("espat: unconnected UDP on AT 1.x needs ActiveReceive (passive reads carry no source address): %w", errors.ErrUnsupported)
+
 // errBusy is an internal signal: the modem answered "busy p...".
 var errBusy = errors.New("espat: modem busy")
 

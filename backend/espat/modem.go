@@ -43,16 +43,17 @@ type Modem struct {
 	// mu guards the fields below. It is a leaf lock: nothing that can
 	// block, and no Buffer, PacketQueue or socket method, is called while
 	// it is held (socket.mu is taken before it, never after).
-	mu       sync.Mutex
-	cur      *command // the command in flight
-	links    [maxLinks]*link
-	stale    uint8   // ids whose trailing CLOSED is still due
-	listener *socket // the CIPSERVER listener
-	dinfo    bool    // AT+CIPDINFO=1 in effect
-	gen      uint64  // bumped by every unsolicited ready
-	fatal    error   // the port failed, or Close: nothing works any more
-	info     modemInfo
-	scratch  []byte // reader-owned datagram assembly buffer
+	mu         sync.Mutex
+	cur        *command // the command in flight
+	links      [maxLinks]*link
+	stale      uint8   // ids whose trailing CLOSED is still due
+	listener   *socket // the CIPSERVER listener
+	dinfo      bool    // AT+CIPDINFO=1 in effect
+	gen        uint64  // bumped by every unsolicited ready
+	fatal      error   // the port failed, or Close: nothing works any more
+	info       modemInfo
+	unresolved []*socket // accepted, waiting for their addresses
+	scratch    []byte    // reader-owned datagram assembly buffer
 }
 
 // modemInfo is what start-up learned.

@@ -135,7 +135,7 @@ func (m *Modem) onConnect(id int, lc *linkConn) {
 	if srv != nil {
 		acc = newSocket(m, false, srv.opts)
 		acc.st = backend.NewStream(acc.opts)
-		acc.local = srv.LocalAddr()
+		acc.local, acc.from = srv.LocalAddr(), srv
 		l = m.newStreamLink(id, acc.st)
 		l.state = linkOpen
 		acc.link = l
@@ -153,8 +153,14 @@ func (m *Modem) onConnect(id int, lc *linkConn) {
 	if old != nil {
 		old.fail(ErrModemReset, false)
 	}
-	if acc != nil && !srv.enqueue(acc) {
-		acc.Close()
+	switch {
+	case acc == nil:
+	case lc == nil: // addresses unknown: the engine asks first
+		m.mu.Lock()
+		m.unresolved = append(m.unresolved, acc)
+		m.mu.Unlock()
+	default:
+		acc.offer()
 	}
 	m.wake()
 }

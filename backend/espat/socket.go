@@ -37,6 +37,7 @@ type socket struct {
 	lerr      error         // why the listener stopped
 	lstop     chan struct{} // closed when the listener stops
 	closed    bool
+	from      *socket // the listener that accepted this socket
 }
 
 func newSocket(m *Modem, udp bool, opts backend.Options) *socket {

@@ -20,6 +20,9 @@ func (m *Modem) openUDP(ctx context.Context, s *socket, remote netip.AddrPort) e
 	if closed {
 		return net.ErrClosed
 	}
+	if !remote.IsValid() && m.info.dialect == Dialect17 && !m.cfg.ActiveReceive {
+		return errNoDatagramSource
+	}
 	if old != nil {
 		m.closeLinkNow(old)
 	}
@@ -72,6 +75,9 @@ func (m *Modem) startUDP(ctx context.Context, s *socket, remote netip.AddrPort, 
 	}
 	if _, err := m.cipstart(ctx, l, args); err != nil {
 		return err
+	}
+	if p == 0 && !m.info.linkConn {
+		m.learnLocalPort(l)
 	}
 	m.mu.Lock()
 	l.state = linkOpen
