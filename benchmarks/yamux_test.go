@@ -1,0 +1,120 @@
+package benchmarks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+
+	hyamux "github.com/hashicorp/yamux"
+	"github.com/netoffload/offload"
+	"github.com/netoffload/offload/backend/loopback"
+	"github.com/netoffload/offload/backend/yamux"
+)
+
+// yamuxImpls compare offload's yamux backend with a raw hashicorp yamux
+// stream over the same links: net.Pipe and TCP on 127.0.0.1. The
+// backend's writer is a device conn; its reader is the conn the gateway
+// dialed on an in-memory loopback network (the gateway's relay is part
+// of the cost). The raw pair is a client stream and the server stream it
+// opened.
+var yamuxImpls = []impl{
+	{"offload-yamux/link=pipe", offloadYamuxPair(pipeLink)},
+	{"raw-yamux/link=pipe", rawYamuxPair(pipeLink)},
+	{"offload-yamux/link=tcp", offloadYamuxPair(tcpLink)},
+	{"raw-yamux/link=tcp", rawYamuxPair(tcpLink)},
+}
+
+// BenchmarkYamux measures one-way bulk throughput (write=…) and the 64 B
+// round trip (pingpong=64B) of each yamux pair.
+func BenchmarkYamux(b *testing.B) {
+	for _, im := range yamuxImpls {
+		for _, size := range writeSizes {
+			b.Run(fmt.Sprintf("%s/write=%s", im.name, sizeName(size)), func(b *testing.B) {
+				benchBulk(b, im.pair, size)
+			})
+		}
+		b.Run(im.name+"/pingpong=64B", func(b *testing.B) { benchPingPong(b, im.pair, 64) })
+	}
+}
+
+// linkFunc returns the two ends of a link (device, gateway) and a
+// cleanup.
+type linkFunc func(tb testing.TB) (net.Conn, net.Conn, func())
+
+func pipeLink(tb testing.TB) (net.Conn, net.Conn, func()) { return pipePair(tb) }
+
+func tcpLink(tb testing.TB) (net.Conn, net.Conn, func()) { return kernelPair(tb, "tcp", "127.0.0.1:0") }
+
+// offloadYamuxPair runs a gateway on one end of the link and the client
+// backend on the other; the gateway dials a loopback network.
+func offloadYamuxPair(link linkFunc) pairFunc {
+	return func(tb testing.TB) (net.Conn, net.Conn, func()) {
+		far := loopback.New(loopback.Config{})
+		ln, err := (&offload.ListenConfig{Backend: far}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		g := &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: far}).DialContext,
+			Logger: slog.New(slog.DiscardHandler)}
+		dev, gw, unlink := link(tb)
+		served := make(chan struct{})
+		go func() { defer close(served); g.ServeConn(gw) }()
+		be, err := yamux.Client(dev, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c1, err := (&offload.Dialer{Backend: be}).Dial("tcp", ln.Addr().String())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c2, err := ln.Accept()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c1, c2, func() {
+			c1.Close()
+			c2.Close()
+			be.Close()
+			g.Close()
+			<-served
+			unlink()
+			ln.Close()
+			far.Close()
+		}
+	}
+}
+
+// rawYamuxPair opens a stream of a raw yamux session over the link.
+func rawYamuxPair(link linkFunc) pairFunc {
+	return func(tb testing.TB) (net.Conn, net.Conn, func()) {
+		cl, sl, unlink := link(tb)
+		cfg := hyamux.DefaultConfig()
+		cfg.LogOutput = io.Discard
+		server, err := hyamux.Server(sl, cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		client, err := hyamux.Client(cl, cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c1, err := client.OpenStream()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c2, err := server.AcceptStream()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c1, c2, func() {
+			c1.Close()
+			c2.Close()
+			client.Close()
+			server.Close()
+			unlink()
+		}
+	}
+}
