@@ -8,6 +8,12 @@ require (
 	google.golang.org/grpc v1.85.0
 )
 
-require github.com/pion/transport/v3 v3.1.1 // indirect
+require (
+	github.com/creack/pty v1.1.24 // indirect
+	github.com/pion/transport/v3 v3.1.1 // indirect
+	go.bug.st/serial v1.8.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/term v0.47.0 // indirect
+)
 
 replace github.com/netoffload/offload => ../
