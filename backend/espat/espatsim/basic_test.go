@@ -99,6 +99,9 @@ func TestSettings(t *testing.T) {
 		{`AT+CIPDNS=1,"1.1.1.1"`, "\r\nOK\r\n"},
 		{"AT+CIPDNS?", "+CIPDNS:1,\"1.1.1.1\"\r\n\r\nOK\r\n"},
 		{`AT+CIPDNS=1,"not-an-ip"`, "\r\nERROR\r\n"},
+		{"AT+TRANSINTVL?", "+TRANSINTVL:20\r\n\r\nOK\r\n"},
+		{"AT+TRANSINTVL=0", "\r\nOK\r\n"},
+		{"AT+TRANSINTVL=1001", "\r\nERROR\r\n"},
 	}
 	for _, s := range steps {
 		h.cmd(s[0], s[1])

@@ -56,13 +56,14 @@ var commands = map[string]handler{
 	"+CIPDNS_CUR":       cmdCIPDNS,
 	"+CIPDNS_DEF":       cmdCIPDNS,
 	"+CIPMODE":          cmdCIPMODE,
+	"+TRANSINTVL":       cmdTRANSINTVL,
 }
 
 // onlyV2 and onlyAT17 list the commands one firmware family lacks.
 var (
 	onlyV2 = map[string]bool{
 		"+CWSTATE": true, "+CIPSTARTEX": true, "+SYSSTORE": true, "+SYSLOG": true,
-		"+CIPRECVTYPE": true, "+CIPSTATE": true,
+		"+CIPRECVTYPE": true, "+CIPSTATE": true, "+TRANSINTVL": true,
 	}
 	onlyAT17 = map[string]bool{
 		"+CWMODE_CUR": true, "+CWMODE_DEF": true, "+CWJAP_CUR": true, "+CWJAP_DEF": true,

@@ -31,22 +31,6 @@ func newOutput() *output {
 	return &output{wake: make(chan struct{}, 1), room: make(chan struct{})}
 }
 
-// push queues the concatenation of parts as one message. It never blocks.
-func (o *output) push(parts ...[]byte) {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	if n == 0 {
-		return
-	}
-	b := make([]byte, 0, n)
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	o.pushOwned(b)
-}
-
 // pushOwned queues b as one message; the caller gives up b.
 func (o *output) pushOwned(b []byte) {
 	o.mu.Lock()

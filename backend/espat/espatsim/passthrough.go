@@ -8,8 +8,7 @@ import (
 
 // guardTime is the "+++" guard: at least this much silence before and
 // after, and less than this between the three bytes
-// (AT_UART_PATTERN_TIMEOUT_MS). It is also the passthrough flush interval
-// (AT+TRANSINTVL default).
+// (AT_UART_PATTERN_TIMEOUT_MS).
 const guardTime = 20 * time.Millisecond
 
 // cmdCIPMODE handles AT+CIPMODE=<0|1> (1 needs CIPMUX=0 and no server)
@@ -19,6 +18,12 @@ func cmdCIPMODE(s *Sim, c *command) error {
 		return errOp
 	}
 	return intSetting(c, &s.st.cipmode, 0, 1, s.emitf)
+}
+
+// cmdTRANSINTVL handles AT+TRANSINTVL=<0..1000 ms>, the passthrough flush
+// interval (v2), and its query.
+func cmdTRANSINTVL(s *Sim, c *command) error {
+	return intSetting(c, &s.st.transInt, 0, 1000, s.emitf)
 }
 
 // enterPassthrough handles AT+CIPSEND with CIPMODE=1: prompt, then raw
@@ -35,9 +40,10 @@ func (s *Sim) enterPassthrough() error {
 	}
 	pt := &passthrough{
 		s: s, l: l, dest: l.remote,
-		in:   make(chan ptChunk, 16),
-		done: make(chan struct{}),
-		stop: make(chan struct{}),
+		interval: time.Duration(s.st.transInt) * time.Millisecond,
+		in:       make(chan ptChunk, 16),
+		done:     make(chan struct{}),
+		stop:     make(chan struct{}),
 	}
 	s.pt, s.mode = pt, modePassthrough
 	s.emitString(s.prompt())
@@ -59,15 +65,16 @@ func (s *Sim) endPassthrough() {
 
 // passthrough is one transparent-transmission session. Its goroutine
 // packs host bytes into uplink packets (full packets at once, the rest
-// after guardTime of silence) and watches for the "+++" exit sequence.
+// after AT+TRANSINTVL of silence) and watches for the "+++" exit sequence.
 type passthrough struct {
-	s    *Sim
-	l    *link
-	dest netip.AddrPort
-	in   chan ptChunk
-	done chan struct{} // closed when run returns
-	stop chan struct{} // closed by halt
-	once sync.Once
+	s        *Sim
+	l        *link
+	dest     netip.AddrPort
+	interval time.Duration // flush after this much input silence
+	in       chan ptChunk
+	done     chan struct{} // closed when run returns
+	stop     chan struct{} // closed by halt
+	once     sync.Once
 }
 
 // ptChunk is host input with its arrival time.
@@ -112,8 +119,13 @@ func (pt *passthrough) run(start time.Time) {
 		case c := <-pt.in:
 			pt.take(&st, c, guard)
 			pt.sendFull(&st)
-			if len(st.pending) > 0 {
-				flush.Reset(guardTime)
+			switch {
+			case len(st.pending) == 0:
+			case pt.interval == 0:
+				pt.send(st.pending)
+				st.pending = st.pending[:0]
+			default:
+				flush.Reset(pt.interval)
 			}
 		case <-flush.C:
 			pt.send(st.pending)

@@ -130,6 +130,7 @@ func Pipe(cfg Config) (host io.ReadWriteCloser, sim *Sim) {
 	go func() {
 		defer close(served)
 		sim.Serve(simEnd)
+		simEnd.Close() // also when Close came before Serve started
 	}()
 	return hostEnd, sim
 }

@@ -2,7 +2,6 @@ package espatsim
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -171,9 +170,4 @@ func (s *Sim) unlock() {
 	for _, c := range cl {
 		c.Close()
 	}
-}
-
-// isClosedErr reports whether err only says the transport was closed.
-func isClosedErr(err error) bool {
-	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
 }

@@ -28,6 +28,7 @@ type state struct {
 	dns      []string
 	uart     uartCfg
 	linked   bool // a link existed since boot (CIPSTATUS 4)
+	transInt int  // AT+TRANSINTVL: passthrough flush interval, ms
 }
 
 // nvs is what the modem keeps in flash across AT+RST.
@@ -58,6 +59,7 @@ func (s *Sim) resetState() {
 		mask:     s.cfg.Netmask,
 		maxconn:  maxLinks,
 		sto:      180,
+		transInt: 20,
 		uart:     uartCfg{baud: baud, data: 8, stop: 1},
 	}
 	if _, ok := s.cfg.findAP(s.nvs.ap); ok && s.st.cwmode&1 != 0 {
