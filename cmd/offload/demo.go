@@ -11,8 +11,8 @@ import (
 type demoCmd struct {
 	Requests      int           `default:"200" help:"Requests per loopback and yamux row, for the latency figures."`
 	Size          int64         `default:"16777216" help:"Bytes downloaded per loopback and yamux row, for the throughput figure."`
-	EspatRequests int           `default:"50" name:"espat-requests" help:"Requests per ESP-AT row (its in-process UART is slower)."`
-	EspatSize     int64         `default:"1048576" name:"espat-size" help:"Bytes downloaded per ESP-AT row."`
+	EspatRequests int           `default:"100" name:"espat-requests" help:"Requests per ESP-AT row (its in-process UART is slower)."`
+	EspatSize     int64         `default:"4194304" name:"espat-size" help:"Bytes downloaded per ESP-AT row."`
 	Timeout       time.Duration `default:"60s" help:"Give up on a row that takes longer than this."`
 }
 
