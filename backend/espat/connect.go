@@ -47,12 +47,12 @@ func (m *Modem) dialTCP(ctx context.Context, s *socket, remote netip.AddrPort) e
 	}
 	for try := 0; ; try++ {
 		st := backend.NewStream(s.opts)
+		l := m.newStreamLink(-1, st)
+		l.remote = remote
 		m.mu.Lock()
 		id, ok := m.freeID()
-		var l *link
 		if ok {
-			l = m.newStreamLink(id, st)
-			l.remote = remote
+			l.id = id
 			m.links[id] = l
 		}
 		m.mu.Unlock()
