@@ -113,12 +113,15 @@ func intSetting(c *command, v *int, lo, hi int, emitf func(string, ...any)) erro
 	return errUnsupported
 }
 
-func cmdSYSSTORE(s *Sim, c *command) error {
-	v := b2i(s.st.sysstore)
-	err := intSetting(c, &v, 0, 1, s.emitf)
-	s.st.sysstore = v == 1
+// boolSetting is intSetting for a 0/1 setting.
+func boolSetting(c *command, b *bool, emitf func(string, ...any)) error {
+	v := b2i(*b)
+	err := intSetting(c, &v, 0, 1, emitf)
+	*b = v == 1
 	return err
 }
+
+func cmdSYSSTORE(s *Sim, c *command) error { return boolSetting(c, &s.st.sysstore, s.emitf) }
 
 // cmdSYSMSG handles AT+SYSMSG: bit 0 +QUITT, bit 1 +LINK_CONN, bit 2
 // passthrough prompts (accepted, not used).
@@ -130,9 +133,4 @@ func cmdSYSMSG(s *Sim, c *command) error {
 	return err
 }
 
-func cmdSYSLOG(s *Sim, c *command) error {
-	v := b2i(s.st.syslog)
-	err := intSetting(c, &v, 0, 1, s.emitf)
-	s.st.syslog = v == 1
-	return err
-}
+func cmdSYSLOG(s *Sim, c *command) error { return boolSetting(c, &s.st.syslog, s.emitf) }

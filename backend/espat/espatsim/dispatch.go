@@ -145,9 +145,19 @@ func (s *Sim) startOp(work func(ctx context.Context) (finish func(current bool))
 		current := s.gen == gen && !s.closed
 		if current {
 			s.busy, s.opCancel = false, nil
-			s.line, s.lineOver = s.line[:0], false
+			s.dropPartialLine()
 		}
 		finish(current)
 		s.unlock()
 	}()
+}
+
+// dropPartialLine discards bytes that arrived while the modem was busy
+// without completing a line (such as surplus bytes after a CIPSEND
+// payload), answering them with busy p... as the firmware does.
+func (s *Sim) dropPartialLine() {
+	if len(s.line) > 0 || s.lineOver {
+		s.emitString("\r\nbusy p...\r\n")
+	}
+	s.line, s.lineOver = s.line[:0], false
 }

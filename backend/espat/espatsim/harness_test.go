@@ -250,3 +250,19 @@ func (h *host) connect(p *peer, id string) net.Conn {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// sendOver sends payload on link id ("" in single mode) and checks that
+// the uplink peer c receives it.
+func (h *host) sendOver(c net.Conn, id, payload string) {
+	h.t.Helper()
+	pre := ""
+	if id != "" {
+		pre = id + ","
+	}
+	h.cmd(fmt.Sprintf("AT+CIPSEND=%s%d", pre, len(payload)), "\r\nOK\r\n\r\n>")
+	h.send(payload)
+	h.expect(fmt.Sprintf("\r\nRecv %d bytes\r\n\r\nSEND OK\r\n", len(payload)))
+	if got := readFull(h.t, c, len(payload)); string(got) != payload {
+		h.t.Fatalf("uplink got %q, want %q", got, payload)
+	}
+}

@@ -17,17 +17,11 @@ func TestPassthrough(t *testing.T) {
 			h.cmd("AT+CIPMODE=1", "\r\nOK\r\n")
 			h.cmd("AT+CIPSEND", prompt)
 			h.send("hello, ")
-			h.send("world")
-			if got := readFull(t, c, 12); string(got) != "hello, world" {
-				t.Fatalf("uplink got %q", got)
-			}
+			h.ptSend(c, "world", "hello, world")
 			c.Write([]byte("raw\r\nbytes"))
 			h.expect("raw\r\nbytes")
 			// "+++" without the guard times is data.
-			h.send("a+++b")
-			if got := readFull(t, c, 5); string(got) != "a+++b" {
-				t.Fatalf("uplink got %q", got)
-			}
+			h.ptSend(c, "a+++b", "a+++b")
 			// The uplink got the data only after the 20 ms flush pause, so
 			// the line has been silent long enough for "+++".
 			h.send("+++")
@@ -35,10 +29,7 @@ func TestPassthrough(t *testing.T) {
 			h.cmd("AT", "\r\nOK\r\n")
 			h.cmd("AT+CIPSTATUS", "STATUS:3\r\n"+h.linkLine(c)+"\r\nOK\r\n")
 			h.cmd("AT+CIPSEND", prompt)
-			h.send("again")
-			if got := readFull(t, c, 5); string(got) != "again" {
-				t.Fatalf("uplink got %q", got)
-			}
+			h.ptSend(c, "again", "again")
 			h.send("+++")
 			h.expect("\r\n+QUITT\r\n")
 			h.cmd("AT+CIPMODE=0", "\r\nOK\r\n")
@@ -71,4 +62,13 @@ func TestPassthroughPeerClose(t *testing.T) {
 func (h *host) linkLine(c net.Conn) string {
 	return fmt.Sprintf("+CIPSTATUS:0,\"TCP\",\"127.0.0.1\",%d,%d,0\r\n",
 		c.LocalAddr().(*net.TCPAddr).Port, c.RemoteAddr().(*net.TCPAddr).Port)
+}
+
+// ptSend writes s in passthrough mode and checks the uplink receives want.
+func (h *host) ptSend(c net.Conn, s, want string) {
+	h.t.Helper()
+	h.send(s)
+	if got := readFull(h.t, c, len(want)); string(got) != want {
+		h.t.Fatalf("uplink got %q, want %q", got, want)
+	}
 }

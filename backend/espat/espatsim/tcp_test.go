@@ -12,12 +12,7 @@ func TestTCPSingleActive(t *testing.T) {
 	h := newQuietHost(t, baseConfig(V2))
 	p := newPeer(t)
 	c := h.connect(p, "")
-	h.cmd("AT+CIPSEND=5", "\r\nOK\r\n\r\n>")
-	h.send("hello")
-	h.expect("\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n")
-	if got := readFull(t, c, 5); string(got) != "hello" {
-		t.Fatalf("uplink got %q", got)
-	}
+	h.sendOver(c, "", "hello")
 	c.Write([]byte("world"))
 	h.expect("\r\n+IPD,5:world")
 	h.cmd("AT+CIPSTART=\"TCP\",\"127.0.0.1\",1", "ALREADY CONNECTED\r\n\r\nERROR\r\n")
@@ -213,4 +208,42 @@ func TestCIPMUXRules(t *testing.T) {
 	h.cmd("AT+CIPMODE=0", "\r\nOK\r\n")
 	h.cmd("AT+CIPMUX=1", "\r\nOK\r\n")
 	h.cmd("AT+CIPMODE=1", "\r\nERROR\r\n")
+}
+
+// Bytes beyond the announced length are answered busy p... and dropped.
+func TestCIPSENDSurplus(t *testing.T) {
+	release := make(chan struct{})
+	p := newPeer(t)
+	cfg := baseConfig(V2)
+	cfg.Dial = func(ctx context.Context, network, address string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, address)
+		return blockingConn{c, release}, err
+	}
+	h := newQuietHost(t, cfg)
+	c := h.connect(p, "")
+	h.cmd("AT+CIPSEND=3", "\r\nOK\r\n\r\n>")
+	h.send("abcXY") // the send blocks until release, so XY arrive while busy
+	h.expect("\r\nRecv 3 bytes\r\n")
+	// One write is one read for the modem: "W" is held by the time the
+	// busy answer to "XYZ" is out.
+	h.send("Z\r\nW")
+	h.expect("\r\nbusy p...\r\n")
+	close(release)
+	h.expect("\r\nbusy p...\r\n\r\nSEND OK\r\n")
+	if got := readFull(t, c, 3); string(got) != "abc" {
+		t.Fatalf("uplink got %q", got)
+	}
+	h.cmd("AT", "\r\nOK\r\n")
+}
+
+// blockingConn holds every Write until release is closed.
+type blockingConn struct {
+	net.Conn
+	release chan struct{}
+}
+
+func (c blockingConn) Write(b []byte) (int, error) {
+	<-c.release
+	return c.Conn.Write(b)
 }

@@ -14,12 +14,7 @@ func exercise(t *testing.T, h *host) {
 	h.cmd("ATE0", "ATE0\r\n\r\nOK\r\n")
 	h.cmd("AT+CIPMUX=1", "\r\nOK\r\n")
 	c := h.connect(newPeer(t), "0")
-	h.cmd("AT+CIPSEND=0,6", "\r\nOK\r\n\r\n>")
-	h.send("\x00\r\n\xff+\x11")
-	h.expect("\r\nRecv 6 bytes\r\n\r\nSEND OK\r\n")
-	if got := readFull(t, c, 6); string(got) != "\x00\r\n\xff+\x11" {
-		t.Fatalf("uplink got %q", got)
-	}
+	h.sendOver(c, "0", "\x00\r\n\xff+\x11")
 	c.Write([]byte("\x13\x11\r\x00"))
 	h.expect("\r\n+IPD,0,4:\x13\x11\r\x00")
 	h.cmd("AT+CIPCLOSE=0", "0,CLOSED\r\n\r\nOK\r\n")

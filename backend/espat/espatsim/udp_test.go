@@ -56,10 +56,14 @@ func udpConfig(d Dialect) Config {
 	return cfg
 }
 
-// simSend sends payload on link id with CIPSEND (extra: more parameters).
+// simSend sends payload on link id ("" in single mode) with CIPSEND
+// (extra: more parameters).
 func (h *host) simSend(id, extra, payload string) {
 	h.t.Helper()
-	h.cmd(fmt.Sprintf("AT+CIPSEND=%s,%d%s", id, len(payload), extra), h.sim.prompt())
+	if id != "" {
+		id += ","
+	}
+	h.cmd(fmt.Sprintf("AT+CIPSEND=%s%d%s", id, len(payload), extra), h.sim.prompt())
 	h.send(payload)
 	h.expect(fmt.Sprintf("\r\nRecv %d bytes\r\n\r\nSEND OK\r\n", len(payload)))
 }
