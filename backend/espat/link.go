@@ -62,12 +62,9 @@ func (m *Modem) outReadable(l *link) {
 	if m.cfg.NoCoalesce {
 		l.markMu.Lock()
 		end := l.consumed + int64(l.st.Out.Buffered())
+		// Marks are at least a byte apart and Out is bounded, so are they.
 		if n := len(l.marks); n == 0 || l.marks[n-1] < end {
-			if n < 1024 {
-				l.marks = append(l.marks, end)
-			} else {
-				l.marks[n-1] = end
-			}
+			l.marks = append(l.marks, end)
 		}
 		l.markMu.Unlock()
 	}
@@ -83,8 +80,12 @@ func (l *link) nextChunk(buffered, limit int, noCoalesce bool) int {
 	}
 	l.markMu.Lock()
 	defer l.markMu.Unlock()
-	for len(l.marks) > 0 && l.marks[0] <= l.consumed {
-		l.marks = l.marks[1:]
+	i := 0
+	for i < len(l.marks) && l.marks[i] <= l.consumed {
+		i++
+	}
+	if i > 0 {
+		l.marks = append(l.marks[:0], l.marks[i:]...)
 	}
 	if len(l.marks) > 0 {
 		n = min(n, int(l.marks[0]-l.consumed))
