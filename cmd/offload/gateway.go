@@ -15,7 +15,7 @@ import (
 type gatewayCmd struct {
 	Listen      string      `required:"" placeholder:"ADDR" help:"Address to accept device links on, e.g. :7000 or 127.0.0.1:7000 (port 0 picks one; the address is printed)."`
 	PSKFile     string      `name:"psk-file" placeholder:"FILE" help:"File with the pre-shared key, hex or raw, at least 16 bytes (e.g. head -c 32 /dev/urandom | xxd -p -c 64). Default: the hex key in $$OFFLOAD_PSK."`
-	Allow       []allowRule `placeholder:"CIDR[:PORTS]" help:"Let devices dial these destinations; repeatable. Examples: 10.0.0.0/8, 192.168.1.5:22, 0.0.0.0/0:80,443, [2001:db8::/32]:8000-9000, *:443."`
+	Allow       []allowRule `sep:"none" placeholder:"CIDR[:PORTS]" help:"Let devices dial these destinations; repeatable. Examples: 10.0.0.0/8, 192.168.1.5:22, 0.0.0.0/0:80,443, [2001:db8::/32]:8000-9000, *:443."`
 	AllowListen *portRanges `name:"allow-listen" placeholder:"PORTS" help:"Ports devices may listen on, here: 8080, 8000-9000, 0 for ephemeral ports, * for any."`
 	AllowAll    bool        `name:"allow-all" help:"Turn the allow-lists off: devices may dial anything and listen anywhere. Without it, at least one --allow or --allow-listen is required."`
 	TLSCert     string      `name:"tls-cert" placeholder:"FILE" help:"Serve links over TLS with this certificate (PEM); needs --tls-key."`

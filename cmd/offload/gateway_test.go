@@ -48,8 +48,9 @@ func splitHostPort(t *testing.T, addr string) (string, string) {
 
 func TestGatewayAndNc(t *testing.T) {
 	psk := keyFile(t, "c3")
-	gw := startCmd(t, nil, "gateway", "--listen", "127.0.0.1:0", "--psk-file", psk, "--allow", "127.0.0.1")
 	host, port := splitHostPort(t, echoServer(t, 0))
+	// A rule with a port list: the comma belongs to the rule.
+	gw := startCmd(t, nil, "gateway", "--listen", "127.0.0.1:0", "--psk-file", psk, "--allow", "127.0.0.1:1-2,"+port)
 	msg := strings.Repeat("hello through the gateway\n", 1000)
 
 	r := runCmd(t, nil, msg, "nc", "--via", "yamux://"+gw.first+"?psk-file="+psk, host, port)
