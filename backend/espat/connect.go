@@ -126,7 +126,12 @@ func (m *Modem) connected(s *socket, l *link, st *backend.Stream) error {
 	if local.Port() != 0 && s.local.Port() == 0 {
 		s.local = netip.AddrPortFrom(s.local.Addr(), local.Port())
 	}
+	closed := s.closed
 	s.mu.Unlock()
+	if closed { // Close raced with Connect: do not leak the link
+		s.closeLinkAsync()
+		return net.ErrClosed
+	}
 	if byPeer {
 		m.onClosed(l.id) // it closed before the OK: deliver EOF now
 	}

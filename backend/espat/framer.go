@@ -172,16 +172,7 @@ func (f *framer) header() bool {
 
 // ipdHeader handles <id>,<len>[,ip,port] or <len>[,ip,port] before ':'.
 func (f *framer) ipdHeader(c []byte) bool {
-	if quoteOpen(c) {
-		return false // a ':' inside a quoted IPv6 address
-	}
-	h, ok := parseDataFields(splitFields(c), true)
-	if !ok {
-		f.garbage()
-		return false
-	}
-	f.start(h, f.h.ipd(h))
-	return true
+	return f.colonHeader(c, true, f.h.ipd)
 }
 
 // recvV2Header handles "+CIPRECVDATA:<n>," and, with CIPDINFO,
@@ -209,15 +200,21 @@ func (f *framer) recvV2Header(c []byte) bool {
 
 // recv17Header handles AT 1.7's "+CIPRECVDATA,<n>[,ip,port]:".
 func (f *framer) recv17Header(c []byte) bool {
+	return f.colonHeader(c, false, f.h.recvData)
+}
+
+// colonHeader parses a header that ends at a ':' outside quotes and
+// starts its payload with begin.
+func (f *framer) colonHeader(c []byte, withID bool, begin func(dataHeader) sink) bool {
 	if quoteOpen(c) {
-		return false
+		return false // a ':' inside a quoted IPv6 address
 	}
-	h, ok := parseDataFields(splitFields(c), false)
+	h, ok := parseDataFields(splitFields(c), withID)
 	if !ok {
 		f.garbage()
 		return false
 	}
-	f.start(h, f.h.recvData(h))
+	f.start(h, begin(h))
 	return true
 }
 

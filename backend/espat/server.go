@@ -80,7 +80,8 @@ func (m *Modem) listening(s *socket, port uint16) error {
 	s.local = netip.AddrPortFrom(s.local.Addr(), port)
 	closed := s.closed
 	s.mu.Unlock()
-	if closed {
+	if closed { // Close raced with Listen: stop the server again
+		m.exec(newCommand("AT+CIPSERVER=0"))
 		return net.ErrClosed
 	}
 	m.mu.Lock()

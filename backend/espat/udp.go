@@ -88,7 +88,12 @@ func (m *Modem) startUDP(ctx context.Context, s *socket, remote netip.AddrPort, 
 	s.mu.Lock()
 	s.link, s.remote = l, remote
 	s.local = netip.AddrPortFrom(s.local.Addr(), p)
+	closed := s.closed
 	s.mu.Unlock()
+	if closed { // Close raced with Bind or Connect
+		s.closeLinkAsync()
+		return net.ErrClosed
+	}
 	return nil
 }
 
