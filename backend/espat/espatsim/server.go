@@ -82,9 +82,6 @@ func (s *Sim) startServer(c *command) error {
 	addr := net.JoinHostPort(s.cfg.ListenHost, strconv.Itoa(srv.port))
 	s.startOp(func(ctx context.Context) func(bool) {
 		ln, err := s.cfg.Listen(ctx, "tcp", addr)
-		if err == nil && ln == nil {
-			err = errNoConn
-		}
 		return func(current bool) {
 			switch {
 			case !current && err == nil:

@@ -110,13 +110,8 @@ func (s *Sim) dialLink(ctx context.Context, id int, sp linkSpec) (*link, error) 
 // handshake with Config.TLSConfig.
 func (s *Sim) dialStream(ctx context.Context, sp linkSpec) (net.Conn, error) {
 	conn, err := s.cfg.Dial(ctx, "tcp", net.JoinHostPort(sp.host, strconv.Itoa(sp.port)))
-	switch {
-	case err != nil:
-		return nil, err
-	case conn == nil:
-		return nil, errNoConn
-	case sp.typ != "SSL":
-		return conn, nil
+	if err != nil || sp.typ != "SSL" {
+		return conn, err
 	}
 	tc := tls.Client(conn, s.clientTLS(sp.host))
 	if err := tc.HandshakeContext(ctx); err != nil {
@@ -148,9 +143,6 @@ func (s *Sim) openUDP(ctx context.Context, l *link, sp linkSpec) error {
 	pc, err := s.cfg.ListenPacket(ctx, "udp", laddr)
 	if err != nil {
 		return err
-	}
-	if pc == nil {
-		return errNoConn
 	}
 	l.pc = pc
 	l.remote = netip.AddrPortFrom(ip, uint16(sp.port))
