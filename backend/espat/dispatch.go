@@ -55,8 +55,8 @@ func (m *Modem) onAnswer(ev event, l []byte) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cmd := m.cur
-	if cmd == nil {
-		return ev.kind == evOK // a stray OK after a timeout is expected
+	if cmd == nil { // a stray OK after a timeout, or the echo of an aborted probe
+		return ev.kind == evOK || ev.kind == evInfo && len(l) >= 2 && string(l[:2]) == "AT"
 	}
 	sending := cmd.payload != nil
 	switch ev.kind {

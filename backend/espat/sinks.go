@@ -22,7 +22,7 @@ func (m *Modem) activeSink(h dataHeader) sink {
 	if l.udp {
 		return m.datagramSink(l, h)
 	}
-	return &streamSink{m: m, l: l, in: l.st.In}
+	return &streamSink{m: m, l: l, in: l.st.In, direct: true}
 }
 
 // recvSink returns where a +CIPRECVDATA payload goes: the link of the
@@ -51,10 +51,11 @@ func (m *Modem) recvSink(h dataHeader) sink {
 	return &streamSink{m: m, l: l, in: l.st.In, direct: true}
 }
 
-// streamSink copies payload into a TCP link's In buffer. In passive mode
-// the request was sized to fit, so it lends In's memory for reading the
-// UART straight into it (direct). In active mode a full buffer is an
-// overrun: the connection fails with ErrOverrun rather than lose bytes.
+// streamSink moves payload into a TCP link's In buffer, lending In's free
+// memory so the UART is read straight into it (direct) and copying from
+// the reader's buffer otherwise. In passive mode the request was sized to
+// fit; in active mode a full buffer is an overrun: the connection fails
+// with ErrOverrun rather than lose bytes.
 type streamSink struct {
 	m      *Modem
 	l      *link
