@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/netoffload/offload/internal/ring"
 )
@@ -134,5 +135,88 @@ func TestConcurrentLendPump(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatal("bytes differ through the pump")
+	}
+}
+
+// TestPingPongWakeups bounces one byte between two goroutines through two
+// rings many times, so that nearly every Read parks and every Write must
+// wake it: a lost wake-up shows as a hang.
+func TestPingPongWakeups(t *testing.T) {
+	const rounds = 20_000
+	ab, ba := ring.New(1), ring.New(1)
+	done := make(chan error, 1)
+	go func() {
+		b := make([]byte, 1)
+		for range rounds {
+			if _, err := io.ReadFull(ab, b); err != nil {
+				done <- err
+				return
+			}
+			if _, err := ba.Write(b); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	b := []byte{0}
+	for i := range rounds {
+		b[0] = byte(i)
+		mustWrite(t, ab, b)
+		if got := mustRead(t, ba, 1); got[0] != byte(i) {
+			t.Fatalf("round %d: got %d", i, got[0])
+		}
+	}
+	if err := await(t, done); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFullRingWakeups streams through a one-byte ring, so the writer
+// parks on every byte after the first and the reader on most.
+func TestFullRingWakeups(t *testing.T) {
+	r := ring.New(1)
+	want := pattern(0, 30_000)
+	ch := goWrite(r, want)
+	got := mustRead(t, r, len(want))
+	if res := await(t, ch); res.err != nil {
+		t.Fatal(res.err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("bytes differ")
+	}
+}
+
+// TestDeadlineRacesData lets read deadlines expire at about the moment
+// bytes arrive. Whichever wins, no byte is lost or read twice.
+func TestDeadlineRacesData(t *testing.T) {
+	const rounds = 2000
+	r := ring.New(16)
+	go func() {
+		for i := range rounds {
+			r.Write([]byte{byte(i)})
+		}
+	}()
+	b := make([]byte, 1)
+	for i, try := 0, 0; i < rounds; try++ {
+		dl := time.Now().Add(time.Duration(1+try%50) * time.Microsecond)
+		if try%10 == 9 {
+			dl = time.Time{} // guarantees progress on a loaded machine
+		}
+		r.SetReadDeadline(dl)
+		n, err := r.Read(b)
+		if err != nil && !isTimeout(err) {
+			t.Fatalf("Read: %v", err)
+		}
+		if n == 1 {
+			if b[0] != byte(i) {
+				t.Fatalf("byte %d: got %d", i, b[0])
+			}
+			i++
+		}
+	}
+	r.SetReadDeadline(time.Time{})
+	if r.Buffered() != 0 {
+		t.Fatalf("%d bytes left over", r.Buffered())
 	}
 }
