@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,5 +171,30 @@ func TestDialerLocalAddr(t *testing.T) {
 	defer s.Close()
 	if got := s.RemoteAddr().String(); got != "127.0.0.1:40123" {
 		t.Fatalf("peer's RemoteAddr = %s", got)
+	}
+}
+
+// TestDefaultBacklog: a zero or negative Backlog means DefaultBacklog.
+func TestDefaultBacklog(t *testing.T) {
+	for _, backlog := range []int{0, -1} {
+		n := newNet(t)
+		lc := &offload.ListenConfig{Backend: n, Backlog: backlog}
+		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &offload.Dialer{Backend: n}
+		for i := range offload.DefaultBacklog {
+			c, err := d.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatalf("Backlog %d: dial %d of %d: %v", backlog, i+1, offload.DefaultBacklog, err)
+			}
+			defer c.Close()
+		}
+		_, err = d.Dial("tcp", ln.Addr().String())
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("Backlog %d: dial beyond DefaultBacklog: %v, want ECONNREFUSED", backlog, err)
+		}
+		ln.Close()
 	}
 }
