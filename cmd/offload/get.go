@@ -118,13 +118,13 @@ func newBar(size int64, w io.Writer) *progressbar.ProgressBar {
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription("GET"),
 		progressbar.OptionShowBytes(true),
-		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionShowElapsedTimeOnFinish(),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 		progressbar.OptionSpinnerType(14),
 		// No ticker goroutine: the spinner moves as bytes arrive.
 		progressbar.OptionSetSpinnerChangeInterval(0),
-		progressbar.OptionFullWidth(),
 	)
 }
