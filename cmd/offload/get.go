@@ -55,11 +55,16 @@ func (g *getCmd) Run(ctx context.Context, e *env) error {
 	defer release()
 	tr := &http.Transport{DialContext: (&offload.Dialer{Backend: b}).DialContext, ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()
+	return g.fetch(ctx, &http.Client{Transport: tr}, u, e)
+}
+
+// fetch makes the request and saves the body.
+func (g *getCmd) fetch(ctx context.Context, c *http.Client, u *url.URL, e *env) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return err
 	}
-	resp, err := (&http.Client{Transport: tr}).Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}
@@ -70,8 +75,9 @@ func (g *getCmd) Run(ctx context.Context, e *env) error {
 		return err
 	}
 	if !g.Quiet {
+		d := time.Since(start)
 		fmt.Fprintf(e.err, "GET %s: %s, %d bytes in %s (%.2f MB/s)\n", u.Redacted(), resp.Status, n,
-			roundDur(time.Since(start)), float64(n)/time.Since(start).Seconds()/1e6)
+			roundDur(d), float64(n)/d.Seconds()/1e6)
 	}
 	if resp.StatusCode >= 400 {
 		return fmt.Errorf("get: %s: HTTP %s", u.Redacted(), resp.Status)
