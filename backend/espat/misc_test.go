@@ -135,3 +135,52 @@ func TestSwitchBaud(t *testing.T) {
 }
 
 var _ net.Conn = (*offload.Conn)(nil)
+
+// TestDialAbandoned cancels a dial while the modem is still connecting:
+// the caller returns at once, and the link the modem opens afterwards is
+// closed again, not leaked.
+func TestDialAbandoned(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	connecting, release := make(chan struct{}, 1), make(chan struct{})
+	scfg := simConfig()
+	scfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		connecting <- struct{}{}
+		<-release
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	m, _ := openSim(t, scfg, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	d := offload.Dialer{Backend: m}
+	dialed := make(chan error, 1)
+	go func() {
+		_, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+		dialed <- err
+	}()
+	peer := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			peer <- c
+		}
+		close(peer)
+	}()
+	<-connecting // AT+CIPSTART is running
+	cancel()
+	if err := <-dialed; !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled Dial: %v, want context.Canceled", err)
+	}
+	close(release)
+	c, ok := <-peer
+	if !ok {
+		t.Fatal("the modem never connected")
+	}
+	defer c.Close()
+	if n, err := c.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("peer of an abandoned dial read %d, %v; want io.EOF (link closed)", n, err)
+	}
+}

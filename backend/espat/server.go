@@ -36,7 +36,7 @@ func (s *socket) Listen(backlog int) error {
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), s.m.cfg.ConnectTimeout)
 	defer cancel()
-	return s.m.do(ctx, opControl, func(context.Context) error { return s.m.startServer(s) }, func() { s.closeListener() })
+	return s.m.do(ctx, opControl, func(context.Context) error { return s.m.startServer(s) }, func() { s.m.stopServer(s) })
 }
 
 // maxPortTries bounds the random ports tried for port 0.
@@ -206,6 +206,19 @@ func (s *socket) enqueue(c *socket) bool {
 // closeListener stops the server and closes connections never accepted.
 func (s *socket) closeListener() error {
 	m := s.m
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.CommandTimeout*2)
+	defer cancel()
+	err := m.do(ctx, opControl, func(context.Context) error { return m.stopServer(s) }, nil)
+	s.failListener(net.ErrClosed)
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, ErrModemReset) {
+		err = nil
+	}
+	return err
+}
+
+// stopServer runs AT+CIPSERVER=0 (keeping accepted connections) if s is
+// the modem's listener, on the engine goroutine.
+func (m *Modem) stopServer(s *socket) error {
 	m.mu.Lock()
 	mine := m.listener == s
 	if mine {
@@ -214,16 +227,9 @@ func (s *socket) closeListener() error {
 	m.mu.Unlock()
 	var err error
 	if mine {
-		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.CommandTimeout*2)
-		err = m.do(ctx, opControl, func(context.Context) error {
-			return m.exec(newCommand("AT+CIPSERVER=0"))
-		}, nil)
-		cancel()
+		err = m.exec(newCommand("AT+CIPSERVER=0"))
 	}
 	s.failListener(net.ErrClosed)
-	if errors.Is(err, net.ErrClosed) || errors.Is(err, ErrModemReset) {
-		err = nil
-	}
 	return err
 }
 
