@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netoffload/offload"
+	"github.com/netoffload/offload/backend"
 )
 
 // echoServer listens on the host loopback and echoes every conn; it is
@@ -206,4 +207,38 @@ func TestFaultGarbage(t *testing.T) {
 	}
 	sim.SetLineFaults(0, 0, 0, 0)
 	recovered(t, m, addr)
+}
+
+// TestActiveOverrun: active receive has no flow control, so a receive
+// buffer that fills up fails the conn with ErrOverrun (and the link is
+// closed) instead of losing bytes silently.
+func TestActiveOverrun(t *testing.T) {
+	m, _ := openSim(t, simConfig(), Config{ActiveReceive: true})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Write(make([]byte, 64<<10))
+		c.Read(make([]byte, 1)) // returns when the modem closes the link
+	}()
+	d := offload.Dialer{Backend: m, Options: backend.Options{InSize: 4096}}
+	c, err := d.DialContext(testCtx(t), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	<-closed // the application read nothing meanwhile
+	_, err = c.Read(make([]byte, 16))
+	if !errors.Is(err, ErrOverrun) || !errors.Is(err, syscall.ENOBUFS) {
+		t.Fatalf("reading an overrun conn: %v, want ErrOverrun (ENOBUFS)", err)
+	}
 }
