@@ -12,7 +12,7 @@ import (
 var ErrNoBackend = errors.New("offload: no backend registered")
 
 // opError wraps err the way package net does for a socket operation.
-// io.EOF and nil pass through unwrapped.
+// nil passes through; callers keep io.EOF out of it.
 func opError(op, network string, src, addr net.Addr, err error) error {
 	if err == nil {
 		return nil

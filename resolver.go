@@ -11,7 +11,8 @@ import (
 )
 
 // Resolver turns host names into addresses for a Dialer or ListenConfig.
-// Literal IP addresses and "localhost" always work; other names go to the
+// Literal IP addresses, "localhost" and the empty host (the local system,
+// as in net.Dial("tcp", ":80")) always work; other names go to the
 // static Hosts table, then to the backend's backend.Resolver (DNS through
 // the offload engine, as socket_offload_dns_register does). The zero value
 // is ready to use.
@@ -63,7 +64,7 @@ func (r *Resolver) lookupAll(ctx context.Context, b backend.Backend, host string
 		return []netip.Addr{a}, nil
 	}
 	name := strings.ToLower(strings.TrimSuffix(host, "."))
-	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+	if name == "" || name == "localhost" || strings.HasSuffix(name, ".localhost") {
 		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, nil
 	}
 	if r != nil {

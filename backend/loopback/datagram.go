@@ -51,12 +51,12 @@ func (s *dgramSocket) bindLocked(local netip.AddrPort) error {
 	case !s.n.owns(s.host, addr):
 		return syscall.EADDRNOTAVAIL
 	}
-	port, err := s.n.takePort(addr, local.Port(), false)
+	port, err := s.n.takePort(s.host, addr, local.Port(), false)
 	if err != nil {
 		return err
 	}
 	s.local, s.bound = netip.AddrPortFrom(addr, port), true
-	s.n.packets[s.local] = s
+	s.n.packets[hostKey{s.host, s.local}] = s
 	return nil
 }
 
@@ -94,10 +94,10 @@ func (s *dgramSocket) Connect(ctx context.Context, remote netip.AddrPort) error 
 	if !s.local.Addr().IsValid() {
 		// A connected socket reports the concrete source address.
 		s.local = netip.AddrPortFrom(s.n.sourceFor(s.host, remote.Addr()), s.local.Port())
-		s.n.packets[s.local] = s
-		delete(s.n.packets, netip.AddrPortFrom(netip.Addr{}, s.local.Port()))
-		s.n.releasePort(netip.Addr{}, s.local.Port(), false)
-		s.n.ports[portKey{s.local.Addr(), s.local.Port(), false}] = true
+		s.n.packets[hostKey{s.host, s.local}] = s
+		delete(s.n.packets, hostKey{s.host, netip.AddrPortFrom(netip.Addr{}, s.local.Port())})
+		s.n.releasePort(s.host, netip.Addr{}, s.local.Port(), false)
+		s.n.ports[portKey{s.host, s.local.Addr(), s.local.Port(), false}] = true
 	}
 	return nil
 }
@@ -108,6 +108,9 @@ func (s *dgramSocket) SendTo(p []byte, to netip.AddrPort) (int, error) {
 	}
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
+	if s.n.closed {
+		return 0, syscall.ENETDOWN
+	}
 	if err := s.ensureBound(); err != nil {
 		return 0, err
 	}
@@ -134,12 +137,15 @@ func (s *dgramSocket) SendTo(p []byte, to netip.AddrPort) (int, error) {
 // route delivers one datagram, subject to link faults; n.mu held. Like
 // UDP, a datagram nobody receives vanishes without an error.
 func (n *Network) route(fromHost string, from, to netip.AddrPort, p []byte) {
-	dst := n.packets[to]
-	if dst == nil {
-		dst = n.packets[netip.AddrPortFrom(netip.Addr{}, to.Port())]
-	}
 	toHost, ok := n.addrs[to.Addr()]
-	if dst == nil || !ok || !fitsVersion(to.Addr(), dst.version) {
+	if !ok {
+		return
+	}
+	dst := n.packets[hostKey{toHost, to}]
+	if dst == nil {
+		dst = n.packets[hostKey{toHost, netip.AddrPortFrom(netip.Addr{}, to.Port())}]
+	}
+	if dst == nil || !fitsVersion(to.Addr(), dst.version) {
 		return
 	}
 	f := n.linkFaults(fromHost, toHost)
@@ -196,10 +202,10 @@ func (s *dgramSocket) Close() error {
 	}
 	s.closed = true
 	if s.bound {
-		if s.n.packets[s.local] == s {
-			delete(s.n.packets, s.local)
+		if key := (hostKey{s.host, s.local}); s.n.packets[key] == s {
+			delete(s.n.packets, key)
 		}
-		s.n.releasePort(s.local.Addr(), s.local.Port(), false)
+		s.n.releasePort(s.host, s.local.Addr(), s.local.Port(), false)
 	}
 	s.q.Close(net.ErrClosed)
 	return nil

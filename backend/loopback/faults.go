@@ -49,8 +49,10 @@ func newLinkKey(a, b string) linkKey {
 
 // SetLink sets the faults of the link between hosts a and b (names as in
 // Config.Hosts, or "localhost"), both ways. Blocked applies at once to
-// existing connections; latency and bandwidth apply to connections made
-// afterwards and to existing shaped ones.
+// existing connections, and dials across a blocked link wait, as a lost
+// SYN does, until the link heals or the dial's context ends; latency and
+// bandwidth apply to connections made afterwards and to existing shaped
+// ones.
 func (n *Network) SetLink(a, b string, f Faults) {
 	key := newLinkKey(a, b)
 	n.mu.Lock()
@@ -59,6 +61,8 @@ func (n *Network) SetLink(a, b string, f Faults) {
 	} else {
 		n.links[key] = f
 	}
+	close(n.linkChanged)
+	n.linkChanged = make(chan struct{})
 	var affected []*connState
 	for _, c := range n.conns {
 		if c.link == key {

@@ -46,30 +46,40 @@ type Host struct {
 // Lock order: Network.mu, then a listener's or socket's own mutex. No
 // lock is held while calling a Buffer method that may block.
 type Network struct {
-	mu        sync.Mutex
-	cfg       Config
-	names     map[string][]netip.Addr
-	addrs     map[netip.Addr]string // address → host name
-	listeners map[netip.AddrPort]*streamSocket
-	packets   map[netip.AddrPort]*dgramSocket
-	ports     map[portKey]bool // ports in use
-	next      uint16           // next ephemeral port to try
-	links     map[linkKey]Faults
-	conns     map[connKey]*connState
-	rand      *rand.Rand
-	closed    bool
-	local     *hostView
-	lost      atomic.Uint64 // datagrams dropped by link faults
+	mu          sync.Mutex
+	cfg         Config
+	names       map[string][]netip.Addr
+	addrs       map[netip.Addr]string // address → host name
+	listeners   map[hostKey]*streamSocket
+	packets     map[hostKey]*dgramSocket
+	ports       map[portKey]bool // ports in use
+	next        uint16           // next ephemeral port to try
+	links       map[linkKey]Faults
+	linkChanged chan struct{} // closed and replaced by every SetLink
+	conns       map[connKey]*connState
+	rand        *rand.Rand
+	closed      bool
+	local       *hostView
+	lost        atomic.Uint64 // datagrams dropped by link faults
 }
 
 // Lost reports how many datagrams link faults (Loss, Blocked) dropped.
 // Drops by full receive queues are counted per socket instead.
 func (n *Network) Lost() uint64 { return n.lost.Load() }
 
+// portKey names a bound port. Wildcard binds (zero addr) belong to one
+// machine, so the host is part of every key.
 type portKey struct {
+	host   string
 	addr   netip.Addr
 	port   uint16
 	stream bool
+}
+
+// hostKey names a listener or datagram socket by machine and address.
+type hostKey struct {
+	host string
+	ap   netip.AddrPort
 }
 
 // New returns a network described by cfg.
@@ -85,16 +95,17 @@ func New(cfg Config) *Network {
 		seed = 1
 	}
 	n := &Network{
-		cfg:       cfg,
-		names:     map[string][]netip.Addr{},
-		addrs:     map[netip.Addr]string{},
-		listeners: map[netip.AddrPort]*streamSocket{},
-		packets:   map[netip.AddrPort]*dgramSocket{},
-		ports:     map[portKey]bool{},
-		next:      cfg.EphemeralMin,
-		links:     map[linkKey]Faults{},
-		conns:     map[connKey]*connState{},
-		rand:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		cfg:         cfg,
+		names:       map[string][]netip.Addr{},
+		addrs:       map[netip.Addr]string{},
+		listeners:   map[hostKey]*streamSocket{},
+		packets:     map[hostKey]*dgramSocket{},
+		ports:       map[portKey]bool{},
+		next:        cfg.EphemeralMin,
+		links:       map[linkKey]Faults{},
+		linkChanged: make(chan struct{}),
+		conns:       map[connKey]*connState{},
+		rand:        rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
 	n.addHost(Host{Name: "localhost", Addrs: []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}})
 	for _, h := range cfg.Hosts {
@@ -149,9 +160,9 @@ func (n *Network) Close() error {
 	n.closed = true
 	ls := n.listeners
 	cs := n.conns
-	n.listeners, n.conns = map[netip.AddrPort]*streamSocket{}, map[connKey]*connState{}
+	n.listeners, n.conns = map[hostKey]*streamSocket{}, map[connKey]*connState{}
 	ps := n.packets
-	n.packets = map[netip.AddrPort]*dgramSocket{}
+	n.packets = map[hostKey]*dgramSocket{}
 	n.mu.Unlock()
 	for _, l := range ls {
 		l.closeListener(syscall.ENETDOWN)

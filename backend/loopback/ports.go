@@ -44,16 +44,16 @@ func (n *Network) sourceFor(host string, remote netip.Addr) netip.Addr {
 	return remote
 }
 
-// portBusy reports whether binding addr:port would clash.
-func (n *Network) portBusy(addr netip.Addr, port uint16, stream bool) bool {
-	if n.ports[portKey{addr, port, stream}] || n.ports[portKey{netip.Addr{}, port, stream}] {
+// portBusy reports whether binding addr:port on host would clash.
+func (n *Network) portBusy(host string, addr netip.Addr, port uint16, stream bool) bool {
+	if n.ports[portKey{host, addr, port, stream}] || n.ports[portKey{host, netip.Addr{}, port, stream}] {
 		return true
 	}
 	if addr.IsValid() {
 		return false
 	}
 	for k := range n.ports {
-		if k.port == port && k.stream == stream {
+		if k.host == host && k.port == port && k.stream == stream {
 			return true
 		}
 	}
@@ -62,12 +62,12 @@ func (n *Network) portBusy(addr netip.Addr, port uint16, stream bool) bool {
 
 // takePort reserves addr:port (port 0 picks an ephemeral one) and returns
 // the port.
-func (n *Network) takePort(addr netip.Addr, port uint16, stream bool) (uint16, error) {
+func (n *Network) takePort(host string, addr netip.Addr, port uint16, stream bool) (uint16, error) {
 	if port != 0 {
-		if n.portBusy(addr, port, stream) {
+		if n.portBusy(host, addr, port, stream) {
 			return 0, syscall.EADDRINUSE
 		}
-		n.ports[portKey{addr, port, stream}] = true
+		n.ports[portKey{host, addr, port, stream}] = true
 		return port, nil
 	}
 	span := int(n.cfg.EphemeralMax-n.cfg.EphemeralMin) + 1
@@ -78,16 +78,16 @@ func (n *Network) takePort(addr netip.Addr, port uint16, stream bool) (uint16, e
 		} else {
 			n.next++
 		}
-		if !n.portBusy(addr, p, stream) {
-			n.ports[portKey{addr, p, stream}] = true
+		if !n.portBusy(host, addr, p, stream) {
+			n.ports[portKey{host, addr, p, stream}] = true
 			return p, nil
 		}
 	}
 	return 0, syscall.EADDRINUSE
 }
 
-func (n *Network) releasePort(addr netip.Addr, port uint16, stream bool) {
-	delete(n.ports, portKey{addr, port, stream})
+func (n *Network) releasePort(host string, addr netip.Addr, port uint16, stream bool) {
+	delete(n.ports, portKey{host, addr, port, stream})
 }
 
 // reportAddr is the address a wildcard socket reports as local.

@@ -48,7 +48,7 @@ func (s *streamSocket) Bind(local netip.AddrPort) error {
 	case !s.n.owns(s.host, addr):
 		return syscall.EADDRNOTAVAIL
 	}
-	port, err := s.n.takePort(addr, local.Port(), true)
+	port, err := s.n.takePort(s.host, addr, local.Port(), true)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *streamSocket) Listen(backlog int) error {
 	}
 	s.backlog = make(chan *streamSocket, max(backlog, 1))
 	s.lclosed = make(chan struct{})
-	s.n.listeners[s.local] = s
+	s.n.listeners[hostKey{s.host, s.local}] = s
 	return nil
 }
 
@@ -106,36 +106,56 @@ func (s *streamSocket) Connect(ctx context.Context, remote netip.AddrPort) error
 	if !fitsVersion(remote.Addr(), s.version) {
 		return &net.AddrError{Err: "address family mismatch", Addr: remote.String()}
 	}
+	for {
+		blocked, err := s.tryConnect(remote)
+		if blocked == nil {
+			return err
+		}
+		// A partition swallows the handshake: wait for the link to
+		// change or the dial's context to end, as a SYN would.
+		select {
+		case <-blocked:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// tryConnect connects, or returns a channel closed when the link faults
+// next change if the link to the peer is blocked.
+func (s *streamSocket) tryConnect(remote netip.AddrPort) (<-chan struct{}, error) {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return net.ErrClosed
+		return nil, net.ErrClosed
 	}
 	if s.stream != nil || s.backlog != nil {
-		return syscall.EISCONN
+		return nil, syscall.EISCONN
 	}
-	return s.connectLocked(remote)
+	peerHost, ok := s.n.addrs[remote.Addr()]
+	switch {
+	case s.n.closed:
+		return nil, syscall.ENETDOWN
+	case !ok:
+		return nil, syscall.ENETUNREACH
+	case s.n.linkFaults(s.host, peerHost).Blocked:
+		return s.n.linkChanged, nil
+	}
+	return nil, s.connectLocked(remote, peerHost)
 }
 
 // connectLocked builds the connection; n.mu and s.mu held.
-func (s *streamSocket) connectLocked(remote netip.AddrPort) error {
+func (s *streamSocket) connectLocked(remote netip.AddrPort, peerHost string) error {
 	n := s.n
-	if n.closed {
-		return syscall.ENETDOWN
-	}
-	peerHost, ok := n.addrs[remote.Addr()]
-	if !ok {
-		return syscall.ENETUNREACH
-	}
-	l := n.findListener(remote)
+	l := n.findListener(peerHost, remote)
 	if l == nil {
 		return syscall.ECONNREFUSED
 	}
 	if !s.bound {
 		src := n.sourceFor(s.host, remote.Addr())
-		port, err := n.takePort(src, 0, true)
+		port, err := n.takePort(s.host, src, 0, true)
 		if err != nil {
 			return err
 		}
@@ -157,12 +177,13 @@ func (s *streamSocket) connectLocked(remote netip.AddrPort) error {
 	return nil
 }
 
-// findListener returns the listener for addr: exact, then wildcard. n.mu held.
-func (n *Network) findListener(addr netip.AddrPort) *streamSocket {
-	if l := n.listeners[addr]; l != nil {
+// findListener returns host's listener for addr: exact, then wildcard.
+// n.mu held.
+func (n *Network) findListener(host string, addr netip.AddrPort) *streamSocket {
+	if l := n.listeners[hostKey{host, addr}]; l != nil {
 		return l
 	}
-	l := n.listeners[netip.AddrPortFrom(netip.Addr{}, addr.Port())]
+	l := n.listeners[hostKey{host, netip.AddrPortFrom(netip.Addr{}, addr.Port())}]
 	if l != nil && fitsVersion(addr.Addr(), l.version) {
 		return l
 	}
@@ -201,7 +222,7 @@ func (s *streamSocket) Close() error {
 	s.closed = true
 	listening := s.backlog != nil
 	if s.bound {
-		s.n.releasePort(s.local.Addr(), s.local.Port(), true)
+		s.n.releasePort(s.host, s.local.Addr(), s.local.Port(), true)
 	}
 	conn := s.conn
 	if conn != nil {
@@ -221,8 +242,8 @@ func (s *streamSocket) Close() error {
 // closeListener stops accepting and resets connections still queued.
 func (s *streamSocket) closeListener(err error) {
 	s.n.mu.Lock()
-	if s.n.listeners[s.local] == s {
-		delete(s.n.listeners, s.local)
+	if key := (hostKey{s.host, s.local}); s.n.listeners[key] == s {
+		delete(s.n.listeners, key)
 	}
 	s.n.mu.Unlock()
 	s.lcloseMu.Do(func() { close(s.lclosed) })

@@ -144,7 +144,10 @@ func (r *Ring) Discard(n int) {
 	if n <= 0 {
 		return
 	}
-	n = min(n, len(r.head.buf)-r.r)
+	n = min(n, len(r.head.buf)-r.r, int(r.avail()))
+	if n <= 0 {
+		return
+	}
 	r.r += n
 	r.rtotal += int64(n)
 	r.cons.add(int64(n))
@@ -201,12 +204,21 @@ func (r *Ring) Abort(err error) {
 		err = ErrWriteClosed
 	}
 	r.mu.Lock()
-	if r.flags.Load()&flagWClosed == 0 {
+	f := r.flags.Load()
+	var bits uint32
+	if f&flagWClosed == 0 {
 		r.wErr = err
-		r.setFlag(flagWClosed)
+		bits |= flagWClosed
 	}
+	if f&flagRClosed == 0 {
+		r.rErr, r.peerErr = err, err
+		bits |= flagRClosed
+	}
+	// Both bits at once: a consumer must never see the write side closed
+	// without the read side, or it would take the reset for an orderly end.
+	r.setFlag(bits)
 	r.mu.Unlock()
-	r.CloseRead(err, err)
+	r.wakeAll()
 }
 
 // wakeAll wakes every parked caller so it rechecks the state.

@@ -368,15 +368,19 @@ func (m *model) abort(arg int) error {
 
 func (m *model) readFrom(arg int) error {
 	perr, discard := m.producerErr()
-	if discard {
-		perr = ring.ErrReadClosed
-	}
 	size := arg % (m.limit + 1)
-	if perr == nil && size >= m.limit-len(m.q) {
+	if perr == nil && !discard && size >= m.limit-len(m.q) {
 		return nil // it would block on a full ring before seeing EOF
 	}
 	p := m.next(size)
 	n, err := m.r.ReadFrom(bytes.NewReader(p))
+	if discard {
+		// Like Write, ReadFrom accepts and drops everything.
+		if n != int64(size) || err != nil {
+			return fmt.Errorf("ReadFrom after CloseRead(_, nil) = %d, %v; want %d, nil", n, err, size)
+		}
+		return nil
+	}
 	if perr != nil {
 		if n != 0 || !errors.Is(err, perr) {
 			return fmt.Errorf("ReadFrom = %d, %v; want 0, %v", n, err, perr)

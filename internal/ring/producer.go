@@ -172,6 +172,11 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 		if expired(&r.wdlArmed, r.wdl) {
 			return total, errTimeout
 		}
+		if r.producerErr() == errDiscard {
+			// The consumer shut its read side: accept and drop, as Write does.
+			n, err := io.Copy(io.Discard, src)
+			return total + n, err
+		}
 		span, err := r.Reserve()
 		if err != nil {
 			return total, err
