@@ -138,7 +138,7 @@ func (m *Modem) failOps(err error) {
 // operations and data work, restarts the modem after a reset, polls in
 // passive mode, and sleeps until kicked.
 func (m *Modem) engineLoop() {
-	defer m.wg.Done()
+	defer m.engineWG.Done()
 	poll := time.NewTimer(time.Hour)
 	defer poll.Stop()
 	for {

@@ -28,7 +28,8 @@ type Modem struct {
 
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
-	wg        sync.WaitGroup
+	engineWG  sync.WaitGroup // the engine goroutine
+	ioWG      sync.WaitGroup // the reader and writer, blocked in the port
 
 	kick chan struct{} // cap 1: wake the engine
 
@@ -68,7 +69,8 @@ type modemInfo struct {
 // Open starts a Modem on port, which carries the modem's AT UART, and
 // runs start-up (see the package documentation). The Modem owns port from
 // now on: Close closes it if it is an io.Closer. Without io.Closer the
-// reader goroutine only ends when a pending Read returns.
+// reader and writer goroutines end only when their pending Read or Write
+// returns, and Close does not wait for them.
 func Open(port io.ReadWriter, cfg Config) (*Modem, error) {
 	m := &Modem{
 		cfg:  cfg.withDefaults(),
@@ -79,7 +81,8 @@ func Open(port io.ReadWriter, cfg Config) (*Modem, error) {
 		wres: make(chan error, 1),
 	}
 	m.eng.baud = m.cfg.Baud
-	m.wg.Add(3)
+	m.engineWG.Add(1)
+	m.ioWG.Add(2)
 	go m.readLoop()
 	go m.writeLoop()
 	go m.engineLoop()
@@ -107,7 +110,10 @@ func (m *Modem) Close() error {
 		}
 		m.failAll(errClosed)
 	})
-	m.wg.Wait()
+	m.engineWG.Wait()
+	if _, ok := m.port.(io.Closer); ok {
+		m.ioWG.Wait() // closing the port unblocked them
+	}
 	return nil
 }
 

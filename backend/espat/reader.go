@@ -14,7 +14,7 @@ const readBufSize = 16 << 10
 // readLoop is the reader goroutine. It parses everything the modem sends
 // and dispatches it at once; it never blocks on anything but the port.
 func (m *Modem) readLoop() {
-	defer m.wg.Done()
+	defer m.ioWG.Done()
 	f := newFramer(modemHandler{m})
 	buf := make([]byte, readBufSize)
 	for {

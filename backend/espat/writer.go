@@ -9,7 +9,7 @@ import (
 // so that the engine can time out on a line that stopped draining (a
 // stalled modem, a port without flow control credit) instead of hanging.
 func (m *Modem) writeLoop() {
-	defer m.wg.Done()
+	defer m.ioWG.Done()
 	for {
 		select {
 		case p := <-m.wreq:
