@@ -198,7 +198,7 @@ func recovered(t *testing.T, m *Modem, addr string) {
 func TestFaultGarbage(t *testing.T) {
 	m, sim := openSim(t, simConfig(), Config{CommandTimeout: 300 * time.Millisecond})
 	addr := echoServer(t)
-	sim.SetLineFaults(0, 0, 0.02, 0.05) // lose and corrupt modem→host bytes
+	sim.SetLineFaults(0.02, 0.05, 0.02, 0.05) // lose and corrupt bytes both ways
 	d := offload.Dialer{Backend: m, Timeout: 500 * time.Millisecond}
 	for range 5 {
 		if c, err := d.Dial("tcp", addr); err == nil {

@@ -184,3 +184,25 @@ func TestDialAbandoned(t *testing.T) {
 		t.Fatalf("peer of an abandoned dial read %d, %v; want io.EOF (link closed)", n, err)
 	}
 }
+
+// TestJoinWiFi joins a network whose name and password need AT escaping,
+// and maps a wrong password to EACCES.
+func TestJoinWiFi(t *testing.T) {
+	const ssid, pwd = `lab,"5\G"`, `p,a"s\s`
+	scfg := espatsim.Config{
+		APs:       []espatsim.AccessPoint{{SSID: ssid, Password: pwd}},
+		StationIP: netip.MustParseAddr("127.0.0.1"),
+	}
+	m, _ := openSim(t, scfg, Config{SSID: ssid, Password: pwd})
+	if ip := m.LocalIP(); ip != scfg.StationIP {
+		t.Errorf("LocalIP = %v, want %v", ip, scfg.StationIP)
+	}
+	dialEcho(t, m, echoServer(t))
+
+	host, sim := espatsim.Pipe(scfg)
+	defer sim.Close()
+	_, err := Open(host, traced(t, Config{SSID: ssid, Password: "wrong"}))
+	if !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("joining with a wrong password: %v, want EACCES", err)
+	}
+}
