@@ -49,7 +49,7 @@ func (h *harness) echoServer(l net.Listener, n int) <-chan error {
 			c, err := l.Accept()
 			if err != nil {
 				for range n - i {
-					errs <- fmt.Errorf("Accept: %w", err)
+					errs <- fmt.Errorf("accept: %w", err)
 				}
 				return
 			}

@@ -93,13 +93,6 @@ func (l *link) nextChunk(buffered, limit int, noCoalesce bool) int {
 	return n
 }
 
-// took records n bytes taken from Out (for write boundaries).
-func (l *link) took(n int) {
-	l.markMu.Lock()
-	l.consumed += int64(n)
-	l.markMu.Unlock()
-}
-
 // fail aborts the link's buffers with err: no hole in a stream, and
 // blocked calls wake up. Received bytes that end in an orderly close are
 // kept. Call without Modem.mu.

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"testing"
 	"time"
 
@@ -175,10 +174,4 @@ func payload(n int) []byte {
 		p[i] = byte(x)
 	}
 	return p
-}
-
-// stacks returns every goroutine's stack, for hang reports.
-func stacks() string {
-	buf := make([]byte, 1<<20)
-	return string(buf[:runtime.Stack(buf, true)])
 }
