@@ -40,12 +40,17 @@
 //
 // The modem echoes input as it arrives (ATE1 is the default) and runs a
 // line only at its LF; lines are limited to 256 bytes. Slow commands
-// (CIPSTART, CIPDOMAIN, CWJAP, CIPSERVER and the send after a CIPSEND
-// payload) run in the background while new lines are answered with
-// "busy p...". All output leaves through one writer, so unsolicited
+// (CIPSTART, CIPDOMAIN, CWJAP, CIPSERVER, and a CIPSEND payload that
+// waits for room in the send buffer) run in the background while new
+// lines are answered with "busy p...". All output leaves through one writer, so unsolicited
 // messages (+IPD, <id>,CONNECT, <id>,CLOSED, WIFI ...) may come between
 // the lines of a response, as on real modems, but never inside a line or
 // a payload.
+//
+// AT+CIPSEND answers SEND OK once its payload is in the link's 5760-byte
+// send buffer ("handed to the stack"); the modem is busy only while that
+// buffer is full. Data already acknowledged is still written out when the
+// link is closed with AT+CIPCLOSE.
 //
 // Active receive sends +IPD records of at most 2920 bytes (1460 in AT
 // 1.7). Passive receive (AT+CIPRECVMODE=1 or AT+CIPRECVTYPE) buffers up

@@ -33,3 +33,7 @@ var errHandled = errors.New("espatsim: handled")
 
 // errAlreadyServing is returned by Serve when the Sim already served.
 var errAlreadyServing = errors.New("espatsim: Serve called twice")
+
+// errNoConn reports an uplink function that returned neither a connection
+// nor an error.
+var errNoConn = errors.New("espatsim: uplink returned no connection")

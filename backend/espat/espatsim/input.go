@@ -15,7 +15,7 @@ const maxLine = 256
 func (s *Sim) readLoop(r io.Reader) error {
 	buf := make([]byte, 32<<10)
 	for {
-		if !s.out.waitRoom(s.done) || !s.waitStall() {
+		if s.echoing() && !s.out.waitRoom(s.done) || !s.waitStall() {
 			return nil
 		}
 		n, err := r.Read(buf[:s.rx.batch()])
@@ -29,6 +29,15 @@ func (s *Sim) readLoop(r io.Reader) error {
 			return err
 		}
 	}
+}
+
+// echoing reports whether input is echoed now. Only then does the reader
+// wait for room in the output queue, so a host that writes a payload
+// without reading is never blocked by output it has not read yet.
+func (s *Sim) echoing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mode == modeCommand && s.st.echo
 }
 
 // input runs the bytes through the current input mode. data is only

@@ -12,15 +12,17 @@ import (
 // socket: conn for TCP and SSL, pc for UDP. Fields below the line are
 // guarded by Sim.mu.
 type link struct {
-	id      int
-	typ     string // "TCP", "UDP" or "SSL"
-	conn    net.Conn
-	pc      net.PacketConn
-	server  bool // accepted by CIPSERVER
-	lport   int
-	udpMode int           // CIPSTART UDP mode 0, 1 or 2
-	room    chan struct{} // cap 1: the passive buffer shrank or the mode changed
-	done    chan struct{} // closed when the link is dropped
+	id       int
+	typ      string // "TCP", "UDP" or "SSL"
+	conn     net.Conn
+	pc       net.PacketConn
+	server   bool // accepted by CIPSERVER
+	lport    int
+	udpMode  int           // CIPSTART UDP mode 0, 1 or 2
+	room     chan struct{} // cap 1: the passive buffer shrank or the mode changed
+	done     chan struct{} // closed when the link is dropped
+	sendWake chan struct{} // cap 1: data was queued for the sender
+	sent     chan struct{} // cap 1: the sender wrote a packet
 
 	remote   netip.AddrPort
 	adopted  bool // UDP mode 1 adopted a new remote
@@ -32,6 +34,9 @@ type link struct {
 	nbuf     int  // bytes in rx and dgrams
 	notified bool // a passive +IPD notice is outstanding (v2)
 	last     time.Time
+	sendq    []packet // accepted for the uplink, not yet written
+	sendn    int      // bytes in sendq
+	sendErr  error    // a write failed: later sends fail
 }
 
 // datagram is a UDP datagram held in passive mode.
@@ -43,9 +48,11 @@ type datagram struct {
 func newLink(id int, typ string) *link {
 	return &link{
 		id: id, typ: typ,
-		room: make(chan struct{}, 1),
-		done: make(chan struct{}),
-		last: time.Now(),
+		room:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		sendWake: make(chan struct{}, 1),
+		sent:     make(chan struct{}, 1),
+		last:     time.Now(),
 	}
 }
 
@@ -110,26 +117,27 @@ func (s *Sim) openLinks() int {
 	return n
 }
 
-// install puts l in the table, starts its reader and announces it.
-// Called with mu held.
+// install puts l in the table, starts its reader and sender and
+// announces it. Called with mu held.
 func (s *Sim) install(l *link) {
 	if old := s.links[l.id]; old != nil {
 		s.dropLink(old, false)
 	}
 	s.links[l.id] = l
 	s.st.linked = true
+	s.wg.Add(2)
+	go s.runSender(l)
 	if l.conn != nil {
-		s.wg.Add(1)
 		go s.runStream(l)
 	} else {
-		s.wg.Add(1)
 		go s.runPacket(l)
 	}
 	s.emitString(s.connectLine(l))
 }
 
-// dropLink closes l and, if report is set, prints CLOSED. Called with mu
-// held.
+// dropLink removes l from the table and stops its reader; its sender
+// still writes the data already accepted, then closes the socket. If
+// report is set, CLOSED is printed. Called with mu held.
 func (s *Sim) dropLink(l *link, report bool) {
 	if l.closed {
 		return
@@ -139,14 +147,30 @@ func (s *Sim) dropLink(l *link, report bool) {
 	if s.links[l.id] == l {
 		s.links[l.id] = nil
 	}
-	if l.conn != nil {
-		s.toClose = append(s.toClose, l.conn)
+	if s.closing == nil {
+		s.closing = map[*link]bool{}
 	}
-	if l.pc != nil {
-		s.toClose = append(s.toClose, l.pc)
-	}
+	s.closing[l] = true
+	l.setReadDeadline(time.Unix(1, 0)) // wake the reader
 	if report && !l.reported {
 		s.emitString(s.closedLine(l.id))
+	}
+}
+
+// abortClosing closes the sockets of all dropped links at once, without
+// waiting for their senders. Called with mu held.
+func (s *Sim) abortClosing() {
+	for l := range s.closing {
+		s.toClose = append(s.toClose, l.sock())
+	}
+}
+
+// setReadDeadline sets the read deadline of the link's socket.
+func (l *link) setReadDeadline(t time.Time) {
+	if l.pc != nil {
+		l.pc.SetReadDeadline(t)
+	} else {
+		l.conn.SetReadDeadline(t)
 	}
 }
 
@@ -179,16 +203,15 @@ func (s *Sim) runStream(l *link) {
 	buf := make([]byte, s.recordMax())
 	for {
 		n, ok := s.linkRoom(l)
-		if !ok {
+		if !ok || !s.armIdle(l) {
 			return
 		}
-		s.armIdle(l)
 		m, err := l.conn.Read(buf[:min(n, len(buf))])
 		s.mu.Lock()
 		if m > 0 {
 			s.deliver(l, buf[:m], l.remote)
 		}
-		if err != nil && !(isTimeout(err) && !s.idleExpired(l)) {
+		if err != nil && !(isTimeout(err) && !s.idleExpired(l) && !l.closed) {
 			s.streamEnded(l, err)
 			s.unlock()
 			return

@@ -218,12 +218,7 @@ func cmdCIPDINFO(s *Sim, c *command) error {
 		s.emitf("+CIPDINFO:%t\r\n", s.st.dinfo)
 		return nil
 	case formSet:
-		v, err := c.int(0, 0, 1)
-		if err != nil {
-			return err
-		}
-		s.st.dinfo = v == 1
-		return c.maxParams(1)
+		return boolSetting(c, &s.st.dinfo, s.emitf)
 	}
 	return errUnsupported
 }

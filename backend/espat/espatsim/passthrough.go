@@ -208,15 +208,17 @@ func (pt *passthrough) sendFull(st *ptState) {
 	}
 }
 
-// send writes one packet to the link; failures are reported by the link's
-// reader (CLOSED), as on the modem.
+// send hands one packet to the link's sender, waiting while its buffer
+// is full. Data for a link that has closed is dropped.
 func (pt *passthrough) send(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	if pt.l.write(b, pt.dest) == nil {
-		pt.s.mu.Lock()
-		pt.l.last = time.Now()
-		pt.s.mu.Unlock()
+	s := pt.s
+	s.waitSendRoom(pt.stop, pt.l, len(b))
+	s.mu.Lock()
+	if s.sendable(pt.l) {
+		pt.l.queueSend(append([]byte(nil), b...), pt.dest)
 	}
+	s.mu.Unlock()
 }

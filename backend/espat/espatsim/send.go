@@ -3,7 +3,6 @@ package espatsim
 import (
 	"context"
 	"net/netip"
-	"time"
 )
 
 // payload is a CIPSEND or CIPSENDEX payload being collected after the
@@ -132,33 +131,45 @@ func (p *payload) sendexByte(b byte) {
 	}
 }
 
-// finishPayload acknowledges a complete payload and sends it on the link
-// while the modem is busy. Called with mu held.
+// finishPayload acknowledges a complete payload and hands it to the
+// link's send buffer: SEND OK at once, or after the modem was busy while
+// the buffer drained. Called with mu held.
 func (s *Sim) finishPayload() {
 	p := s.pay
 	s.pay = payload{}
 	s.emitf("\r\nRecv %d bytes\r\n", len(p.buf))
 	l := p.l
-	if l.closed || l.eof || s.faults.takeSendFail() {
-		s.emitString("\r\nSEND FAIL\r\n")
-		return
-	}
 	dest := p.dest
 	if !dest.IsValid() {
 		dest = l.remote
 	}
-	s.startOp(func(context.Context) func(bool) {
-		err := l.write(p.buf, dest)
+	if l.hasSendRoom(len(p.buf)) || !s.sendable(l) {
+		s.acceptSend(l, p.buf, dest)
+		return
+	}
+	s.startOp(func(ctx context.Context) func(bool) {
+		s.waitSendRoom(ctx.Done(), l, len(p.buf))
 		return func(current bool) {
-			if !current {
-				return
+			if current {
+				s.acceptSend(l, p.buf, dest)
 			}
-			if err != nil {
-				s.emitString("\r\nSEND FAIL\r\n")
-				return
-			}
-			l.last = time.Now()
-			s.emitString("\r\nSEND OK\r\n")
 		}
 	})
+}
+
+// sendable reports whether the link can take data: it is open and no
+// write has failed.
+func (s *Sim) sendable(l *link) bool {
+	return !l.closed && !l.eof && l.sendErr == nil
+}
+
+// acceptSend queues a payload and prints SEND OK, or SEND FAIL when the
+// link cannot send or a fault is injected. Called with mu held.
+func (s *Sim) acceptSend(l *link, b []byte, dest netip.AddrPort) {
+	if !s.sendable(l) || s.faults.takeSendFail() {
+		s.emitString("\r\nSEND FAIL\r\n")
+		return
+	}
+	l.queueSend(b, dest)
+	s.emitString("\r\nSEND OK\r\n")
 }

@@ -82,6 +82,9 @@ func (s *Sim) startServer(c *command) error {
 	addr := net.JoinHostPort(s.cfg.ListenHost, strconv.Itoa(srv.port))
 	s.startOp(func(ctx context.Context) func(bool) {
 		ln, err := s.cfg.Listen(ctx, "tcp", addr)
+		if err == nil && ln == nil {
+			err = errNoConn
+		}
 		return func(current bool) {
 			switch {
 			case !current && err == nil:
@@ -207,19 +210,23 @@ func cmdCIPSTO(s *Sim, c *command) error {
 	return err
 }
 
-// armIdle sets the read deadline of a server client to its idle timeout.
-func (s *Sim) armIdle(l *link) {
-	if !l.server {
-		return
-	}
+// armIdle sets the read deadline of a server client to its idle timeout;
+// false means the link was dropped. The deadline is set under mu, so it
+// cannot undo the wake-up deadline of dropLink.
+func (s *Sim) armIdle(l *link) bool {
 	s.mu.Lock()
-	sto, last := s.st.sto, l.last
-	s.mu.Unlock()
-	var t time.Time
-	if sto > 0 {
-		t = last.Add(time.Duration(sto) * time.Second)
+	defer s.mu.Unlock()
+	if l.closed {
+		return false
 	}
-	l.conn.SetReadDeadline(t)
+	if l.server {
+		var t time.Time
+		if s.st.sto > 0 {
+			t = l.last.Add(time.Duration(s.st.sto) * time.Second)
+		}
+		l.conn.SetReadDeadline(t)
+	}
+	return true
 }
 
 // idleExpired reports whether a server client has been idle for the

@@ -46,6 +46,7 @@ type Sim struct {
 	st        state
 	nvs       nvs
 	links     [maxLinks]*link
+	closing   map[*link]bool // dropped links whose sender has not finished
 	reserved  [maxLinks]bool // ids held by a CIPSTART in progress
 	srv       *server
 	busy      bool

@@ -114,6 +114,7 @@ func (s *Sim) dropAll() {
 			s.dropLink(l, false)
 		}
 	}
+	s.abortClosing()
 	s.stopServer(false)
 	s.endPassthrough()
 }

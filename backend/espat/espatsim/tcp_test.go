@@ -222,8 +222,14 @@ func TestCIPSENDSurplus(t *testing.T) {
 	}
 	h := newQuietHost(t, cfg)
 	c := h.connect(p, "")
+	// The first payload fills the send buffer (the uplink is stuck), so
+	// the second keeps the modem busy and XY arrive while it is.
+	fill := strings.Repeat("f", sendWindow)
+	h.cmd(fmt.Sprintf("AT+CIPSEND=%d", sendWindow), "\r\nOK\r\n\r\n>")
+	h.send(fill)
+	h.expect(fmt.Sprintf("\r\nRecv %d bytes\r\n\r\nSEND OK\r\n", sendWindow))
 	h.cmd("AT+CIPSEND=3", "\r\nOK\r\n\r\n>")
-	h.send("abcXY") // the send blocks until release, so XY arrive while busy
+	h.send("abcXY")
 	h.expect("\r\nRecv 3 bytes\r\n")
 	// One write is one read for the modem: "W" is held by the time the
 	// busy answer to "XYZ" is out.
@@ -231,8 +237,8 @@ func TestCIPSENDSurplus(t *testing.T) {
 	h.expect("\r\nbusy p...\r\n")
 	close(release)
 	h.expect("\r\nbusy p...\r\n\r\nSEND OK\r\n")
-	if got := readFull(t, c, 3); string(got) != "abc" {
-		t.Fatalf("uplink got %q", got)
+	if got := readFull(t, c, sendWindow+3); string(got) != fill+"abc" {
+		t.Fatalf("uplink got %q", got[sendWindow:])
 	}
 	h.cmd("AT", "\r\nOK\r\n")
 }
@@ -246,4 +252,20 @@ type blockingConn struct {
 func (c blockingConn) Write(b []byte) (int, error) {
 	<-c.release
 	return c.Conn.Write(b)
+}
+
+// Data acknowledged with SEND OK reaches the peer even when the host
+// closes the link right away (lwIP sends buffered data before its FIN).
+func TestCloseFlushesSends(t *testing.T) {
+	h := newQuietHost(t, baseConfig(V2))
+	h.cmd("AT+CIPMUX=1", "\r\nOK\r\n")
+	c := h.connect(newPeer(t), "0")
+	data := strings.Repeat("z", sendWindow)
+	h.simSend("0", "", data)
+	h.simSend("0", "", "tail")
+	h.cmd("AT+CIPCLOSE=0", "0,CLOSED\r\n\r\nOK\r\n")
+	if got := readFull(t, c, len(data)+4); string(got) != data+"tail" {
+		t.Fatal("data lost on close")
+	}
+	expectEOF(t, c)
 }

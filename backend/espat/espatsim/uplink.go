@@ -110,8 +110,13 @@ func (s *Sim) dialLink(ctx context.Context, id int, sp linkSpec) (*link, error) 
 // handshake with Config.TLSConfig.
 func (s *Sim) dialStream(ctx context.Context, sp linkSpec) (net.Conn, error) {
 	conn, err := s.cfg.Dial(ctx, "tcp", net.JoinHostPort(sp.host, strconv.Itoa(sp.port)))
-	if err != nil || sp.typ != "SSL" {
-		return conn, err
+	switch {
+	case err != nil:
+		return nil, err
+	case conn == nil:
+		return nil, errNoConn
+	case sp.typ != "SSL":
+		return conn, nil
 	}
 	tc := tls.Client(conn, s.clientTLS(sp.host))
 	if err := tc.HandshakeContext(ctx); err != nil {
@@ -143,6 +148,9 @@ func (s *Sim) openUDP(ctx context.Context, l *link, sp linkSpec) error {
 	pc, err := s.cfg.ListenPacket(ctx, "udp", laddr)
 	if err != nil {
 		return err
+	}
+	if pc == nil {
+		return errNoConn
 	}
 	l.pc = pc
 	l.remote = netip.AddrPortFrom(ip, uint16(sp.port))
