@@ -86,12 +86,13 @@ func (s *Sim) runSender(l *link) {
 	}
 }
 
-// sent1 accounts for one written packet. A failed write discards the rest
-// of the queue and makes later sends fail. Called with mu held.
+// sent1 accounts for one written packet. A failed stream write discards
+// the rest of the queue and makes later sends fail; a failed datagram is
+// just lost. Called with mu held.
 func (l *link) sent1(n int, err error) {
 	l.sendq = l.sendq[1:]
 	l.sendn -= n
-	if err != nil {
+	if err != nil && l.pc == nil {
 		if l.sendErr == nil {
 			l.sendErr = err
 		}
