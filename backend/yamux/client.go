@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,12 +25,25 @@ import (
 // through a net.Conn without CloseWrite cannot half-close toward it (the
 // gateway closes that conn instead); datagrams may wait for stream
 // window space rather than be dropped when the gateway's socket is slow.
+//
+// Closing a conn lingers as closing a kernel socket does: Close returns
+// at once and the backend goes on sending what was written, then FIN.
+// Those bytes live on the device until they have crossed the link, so
+// Backend.Close (which cuts the link at once) or the program's exit
+// loses them; Shutdown waits for them first, then closes.
 type Backend struct {
 	cfg Config
 	log *slog.Logger
 
 	ctx    context.Context // canceled by Close; bounds Redial
 	cancel context.CancelFunc
+
+	// Shutdown (shutdown.go): draining refuses new requests; drainCh is
+	// closed (under mu) when it is set; streams kick quietKick when they
+	// may have become quiet.
+	draining  atomic.Bool
+	drainCh   chan struct{}
+	quietKick chan struct{}
 
 	// mu guards the fields below. Lock order: Backend.mu, then a
 	// clientSession's mu; neither is held while blocking on the link.
@@ -52,7 +66,8 @@ func Client(link io.ReadWriteCloser, cfg *Config) (*Backend, error) {
 		c = *cfg
 	}
 	c = c.withDefaults()
-	b := &Backend{cfg: c, log: c.Logger, up: make(chan struct{}), downCh: make(chan struct{})}
+	b := &Backend{cfg: c, log: c.Logger, up: make(chan struct{}), downCh: make(chan struct{}),
+		drainCh: make(chan struct{}), quietKick: make(chan struct{}, 1)}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	s, err := b.connect(b.ctx, link)
 	if err != nil {
@@ -65,8 +80,10 @@ func Client(link io.ReadWriteCloser, cfg *Config) (*Backend, error) {
 	return b, nil
 }
 
-// Close closes the link and stops redialing. Every socket fails; blocked
-// calls return. It waits for the backend's goroutines to end.
+// Close closes the link at once and stops redialing. Every socket fails;
+// blocked calls return; bytes that conns still had to send, FINs
+// included, are lost (use Shutdown to deliver them first). It waits for
+// the backend's goroutines to end.
 func (b *Backend) Close() error {
 	b.mu.Lock()
 	already := b.closed
@@ -113,7 +130,7 @@ func (b *Backend) session(ctx context.Context) (*clientSession, error) {
 		s, up, closed, final := b.sess, b.up, b.closed, b.final
 		b.mu.Unlock()
 		switch {
-		case closed:
+		case closed, b.draining.Load():
 			return nil, net.ErrClosed
 		case s != nil && !s.mux.IsClosed():
 			return s, nil
@@ -162,6 +179,12 @@ func (b *Backend) isClosed() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.closed
+}
+
+// refusing reports whether new requests are refused: closed or shutting
+// down.
+func (b *Backend) refusing() bool {
+	return b.draining.Load() || b.isClosed()
 }
 
 // goDown marks the backend down for good.

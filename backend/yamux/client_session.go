@@ -19,16 +19,19 @@ type clientSession struct {
 	ctl *control
 	reg *registry
 
-	frameMax int // largest frame the send pumps write
+	frameMax int  // largest frame the send pumps write
+	finAck   bool // the gateway acknowledges FINs (PROTOCOL.md §5)
 
 	mu        sync.Mutex
 	listeners map[uint32]*listener // by the id of their LISTEN stream
+	conns     map[*streamConn]bool // connected streams, for Shutdown
 }
 
 // connect runs the handshake on link and starts a session over it. The
 // link is closed on failure or when ctx ends first.
 func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*clientSession, error) {
-	if err := b.handshake(ctx, link); err != nil {
+	flags, err := b.handshake(ctx, link)
+	if err != nil {
 		link.Close()
 		return nil, err
 	}
@@ -38,7 +41,8 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 		link.Close()
 		return nil, err
 	}
-	s := &clientSession{b: b, mux: mux, reg: newRegistry(false), listeners: make(map[uint32]*listener), frameMax: frameLimit(fl)}
+	s := &clientSession{b: b, mux: mux, reg: newRegistry(false), frameMax: frameLimit(fl), finAck: flags&flagFinAck != 0,
+		listeners: make(map[uint32]*listener), conns: make(map[*streamConn]bool)}
 	if err := s.openControl(ctx); err != nil {
 		mux.Close()
 		return nil, err
@@ -50,12 +54,13 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 	return s, nil
 }
 
-// handshake authenticates link, bounded by HandshakeTimeout and ctx.
-func (b *Backend) handshake(ctx context.Context, link io.ReadWriteCloser) error {
+// handshake authenticates link, bounded by HandshakeTimeout and ctx, and
+// returns the flags of the gateway's hello.
+func (b *Backend) handshake(ctx context.Context, link io.ReadWriteCloser) (uint8, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.HandshakeTimeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { link.Close() })
-	err := clientHandshake(link, b.cfg.PSK)
+	flags, err := clientHandshake(link, b.cfg.PSK)
 	if !stop() {
 		if err == nil {
 			err = syscall.ETIMEDOUT
@@ -64,7 +69,7 @@ func (b *Backend) handshake(ctx context.Context, link io.ReadWriteCloser) error 
 			err = &wrapErr{"yamux: handshake timed out", syscall.ETIMEDOUT}
 		}
 	}
-	return err
+	return flags, err
 }
 
 // openControl opens the control stream, the session's first.

@@ -14,6 +14,7 @@ import (
 const (
 	ctlMsgSize       = 8
 	ctlReset   uint8 = 1 // abort stream id with the given status
+	ctlFinAck  uint8 = 2 // gateway → device: stream id's bytes and FIN were passed on
 )
 
 // control is one end of a session's control stream.
@@ -24,29 +25,41 @@ type control struct {
 
 // sendReset asks the peer to abort stream id with status st. It is best
 // effort: if the session is gone the stream is gone too.
-func (c *control) sendReset(id uint32, status uint8) {
+func (c *control) sendReset(id uint32, status uint8) { c.send(ctlReset, status, id) }
+
+// sendFinAck tells the device that stream id's bytes up to its FIN have
+// been written to the gateway's conn and the conn half-closed (best
+// effort, like sendReset).
+func (c *control) sendFinAck(id uint32) { c.send(ctlFinAck, 0, id) }
+
+func (c *control) send(typ, status uint8, id uint32) {
 	var m [ctlMsgSize]byte
-	m[0], m[1] = ctlReset, status
+	m[0], m[1] = typ, status
 	binary.BigEndian.PutUint32(m[4:], id)
 	c.mu.Lock()
 	c.st.Write(m[:])
 	c.mu.Unlock()
 }
 
-// run reads messages until the stream ends and applies resets to reg. It
-// returns the read error (io.EOF when the peer closed the stream).
+// run reads messages until the stream ends and applies resets and FIN
+// acknowledgements to reg. It returns the read error (io.EOF when the
+// peer closed the stream).
 func (c *control) run(reg *registry) error {
 	var m [ctlMsgSize]byte
 	for {
 		if _, err := io.ReadFull(c.st, m[:]); err != nil {
 			return err
 		}
-		if m[0] == ctlReset {
+		id := binary.BigEndian.Uint32(m[4:])
+		switch m[0] {
+		case ctlReset:
 			status := m[1]
 			if status == stOK {
 				status = stReset
 			}
-			reg.reset(binary.BigEndian.Uint32(m[4:]), statusError(status))
+			reg.reset(id, statusError(status))
+		case ctlFinAck:
+			reg.finAcked(id)
 		}
 		// Unknown types are ignored: messages have a fixed size, so a
 		// later version can add types without breaking this one.

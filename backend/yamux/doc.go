@@ -23,8 +23,9 @@
 //
 //   - Half-close works end to end: CloseWrite on the device's conn makes
 //     the far peer read EOF while the device keeps reading, and the
-//     reverse. Close flushes what was written, then sends FIN; data that
-//     arrives for a closed conn resets it, as TCP does.
+//     reverse. Close flushes what was written, then sends FIN (see
+//     Closing); data that arrives for a closed conn resets it, as TCP
+//     does.
 //   - A link that dies (closed, or silent past keepalives: about 1 s with
 //     the defaults) fails every conn, listener, packet socket and waiting
 //     call with ECONNRESET. With Config.Redial the client reconnects with
@@ -37,6 +38,35 @@
 //   - Bind on a stream socket only records the address for Listen; the
 //     gateway picks the source address of its dials. LocalAddr and
 //     RemoteAddr are addresses on the gateway's network.
+//
+// # Closing
+//
+// Conn.Close lingers, as close(2) on a kernel socket does: it returns at
+// once, and the send pump goes on writing what the conn's send buffer
+// still holds to the link, then sends FIN; the far peer reads every
+// byte, then EOF. Only a reset cuts this short: data arriving for the
+// closed conn (answered with a reset, as TCP answers it with RST) or the
+// end of the link.
+//
+// Unlike a kernel, though, the backend lives in the program: those bytes
+// are lost if the program exits or calls Backend.Close, which closes the
+// link at once, before they have left. Backend.Shutdown is the graceful
+// way, like http.Server.Shutdown: it refuses new dials, listens and
+// lookups (net.ErrClosed), waits until every closed conn's bytes and FIN
+// have reached the gateway's own connection — the gateway confirms each
+// one (PROTOCOL.md, FINACK) — and until conns still open have drained
+// their send buffers to the link, then closes as Close does (conns still
+// open are reset). Its context bounds the wait; when it ends first,
+// Shutdown closes anyway and returns the context's error.
+//
+//	defer func() {
+//		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+//		defer cancel()
+//		b.Shutdown(ctx)
+//	}()
+//
+// A gateway whose link is lost keeps delivering what a conn's FIN had
+// completed: it closes that connection gracefully instead of resetting it.
 //
 // # Security
 //
@@ -68,7 +98,7 @@
 //
 //	link, err := net.Dial("tcp", "gateway.example:7000") // or a serial port
 //	b, err := yamux.Client(link, &yamux.Config{PSK: psk})
-//	defer b.Close()
+//	defer b.Shutdown(ctx) // or Close, which drops bytes still on their way
 //	offload.Register(b)
 //	c, err := offload.Dial("tcp", "10.1.2.3:80")    // dialed by the gateway
 //	ln, err := offload.Listen("tcp", ":8080")        // listened on the gateway

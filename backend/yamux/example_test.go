@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend/yamux"
@@ -104,4 +105,50 @@ func ExampleGateway_Serve() {
 	// Output:
 	// listen tcp 127.0.0.1:9999: permission denied
 	// yamux: gateway closed
+}
+
+// A program that writes, closes its conn and exits calls Shutdown
+// instead of Close, so that the bytes still on their way (and the FIN)
+// reach the far peer before the link goes.
+func ExampleBackend_Shutdown() {
+	sink, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer sink.Close()
+	got := make(chan int64, 1)
+	go func() {
+		c, err := sink.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		n, _ := io.Copy(io.Discard, c) // until the device's FIN
+		c.Close()
+		got <- n
+	}()
+
+	g := &yamux.Gateway{NoAuth: true, AllowAll: true, Logger: slog.New(slog.DiscardHandler)}
+	deviceEnd, gatewayEnd := net.Pipe()
+	served := make(chan error, 1)
+	go func() { served <- g.ServeConn(gatewayEnd) }()
+	b, err := yamux.Client(deviceEnd, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := (&offload.Dialer{Backend: b}).Dial("tcp", sink.Addr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c.Write(make([]byte, 1<<20))
+	c.Close() // returns at once: the bytes are queued, not yet delivered
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fmt.Println(b.Shutdown(ctx))
+	fmt.Println(<-got)
+	fmt.Println(<-served)
+	// Output:
+	// <nil>
+	// 1048576
+	// <nil>
 }

@@ -99,7 +99,7 @@ func FuzzHandshake(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: gateway.test\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		link := &scripted{r: bytes.NewReader(b)}
-		if err := gatewayHandshake(link, testKey, false); err == nil {
+		if _, err := gatewayHandshake(link, testKey, false); err == nil {
 			t.Fatalf("accepted a handshake without the key: %x", b)
 		}
 	})

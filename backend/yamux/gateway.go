@@ -178,26 +178,29 @@ func (g *Gateway) ServeConn(link io.ReadWriteCloser) error {
 		defer g.releaseSession()
 	}
 	log := g.logger().With("link", linkName(link))
-	if err := g.handshake(link, busy); err != nil {
+	flags, err := g.handshake(link, busy)
+	if err != nil {
 		log.Warn("link refused", "err", err)
 		link.Close()
 		return err
 	}
-	return g.serveSession(link, log)
+	return g.serveSession(link, log, flags&flagFinAck != 0)
 }
 
 // handshake authenticates link (TLS first, if it is a *tls.Conn) within
-// HandshakeTimeout; on expiry the link is closed.
-func (g *Gateway) handshake(link io.ReadWriteCloser, busy bool) error {
+// HandshakeTimeout, and returns the flags of the client's hello. On
+// expiry the link is closed.
+func (g *Gateway) handshake(link io.ReadWriteCloser, busy bool) (uint8, error) {
 	t := time.AfterFunc(g.mux.HandshakeTimeout, func() { link.Close() })
+	var flags uint8
 	err := g.handshakeTLS(link)
 	if err == nil {
-		err = gatewayHandshake(link, g.PSK, busy)
+		flags, err = gatewayHandshake(link, g.PSK, busy)
 	}
 	if !t.Stop() && err != nil {
 		err = errors.Join(errHandshakeTimeout, err)
 	}
-	return err
+	return flags, err
 }
 
 var errHandshakeTimeout = errors.New("yamux: handshake timed out")

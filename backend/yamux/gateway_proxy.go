@@ -10,11 +10,17 @@ import (
 // stream → conn, down copies conn → stream. An end of stream half-closes
 // the other side (CloseWrite on the conn, FIN on the stream); a failure
 // resets both (RST-like close of the conn, a reset message to the device).
+//
+// Once up has passed the device's FIN on (and acknowledged it with
+// FINACK), the conn holds everything the device sent: a link lost after
+// that closes the conn gracefully, so its peer still reads every byte and
+// then EOF, as after a kernel socket's close.
 type proxy struct {
 	s       *gwSession
 	e       *entry
 	c       net.Conn
 	closing atomic.Bool // c was closed for want of CloseWrite
+	upDone  atomic.Bool // up passed the device's FIN on
 }
 
 // proxy runs until both directions have ended, then closes c.
@@ -36,8 +42,13 @@ func (s *gwSession) proxy(e *entry, c net.Conn) {
 	c.Close()
 }
 
-// kill closes the conn at once; TCP peers see a reset.
+// kill closes the conn at once; TCP peers see a reset. If the link died
+// after up finished, the conn is closed gracefully instead (see proxy).
 func (p *proxy) kill(error) {
+	if p.upDone.Load() && !p.s.alive() {
+		p.c.Close()
+		return
+	}
 	if tc, ok := p.c.(*net.TCPConn); ok {
 		tc.SetLinger(0)
 	}
@@ -59,6 +70,8 @@ func (p *proxy) up() {
 		switch {
 		case err == io.EOF && p.s.alive():
 			p.closeWrite()
+			p.upDone.Store(true)
+			p.s.finAcked(p.e)
 			return
 		case err != nil:
 			p.fail(stReset, err)

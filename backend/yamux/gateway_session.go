@@ -28,19 +28,22 @@ type gwSession struct {
 	ctlMu sync.Mutex
 	ctl   *control
 
+	finAck bool // the device asked for FINACKs
+
 	streams   atomic.Int32 // live streams, reverse ones included
 	listeners atomic.Int32
 	wg        sync.WaitGroup // every goroutine of the session
 }
 
 // serveSession runs yamux over an authenticated link until it ends.
-func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger) error {
+// finAck sends FINACKs to the device.
+func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger, finAck bool) error {
 	mux, err := hyamux.Server(newFrameLink(link), g.mux.yamuxConfig(log))
 	if err != nil {
 		link.Close()
 		return err
 	}
-	s := &gwSession{g: g, mux: mux, log: log, reg: newRegistry(true)}
+	s := &gwSession{g: g, mux: mux, log: log, reg: newRegistry(true), finAck: finAck}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	log.Info("session up")
 	g.mu.Lock()
@@ -144,13 +147,25 @@ func (s *gwSession) reply(e *entry, status uint8, body []byte) error {
 
 // reset aborts e here and asks the device to abort its end with status.
 func (s *gwSession) reset(e *entry, status uint8) {
-	s.ctlMu.Lock()
-	ctl := s.ctl
-	s.ctlMu.Unlock()
+	ctl := s.control()
 	if e.aborted() == nil && ctl != nil && s.alive() {
 		ctl.sendReset(e.id, status)
 	}
 	e.abort(statusError(status))
+}
+
+// finAcked tells the device, if it asked, that e's bytes up to its FIN
+// have been passed on.
+func (s *gwSession) finAcked(e *entry) {
+	if ctl := s.control(); s.finAck && ctl != nil && s.alive() {
+		ctl.sendFinAck(e.id)
+	}
+}
+
+func (s *gwSession) control() *control {
+	s.ctlMu.Lock()
+	defer s.ctlMu.Unlock()
+	return s.ctl
 }
 
 // serveResolve answers a name lookup with the gateway's resolver.

@@ -24,6 +24,9 @@ const (
 	gatewayHelloSize = 4 + 1 + 1 + 1 + nonceSize + macSize
 
 	flagHasKey = 1 << 0
+	// flagFinAck, in the client's hello, asks for FINACK messages; in the
+	// gateway's, it promises them (PROTOCOL.md, "Control stream").
+	flagFinAck = 1 << 1
 
 	labelGateway = "offload-yamux v1 gateway"
 	labelClient  = "offload-yamux v1 client"
@@ -47,36 +50,37 @@ func proof(key []byte, label string, cn, gn []byte) []byte {
 	return m.Sum(nil)
 }
 
-// clientHandshake authenticates the client end of a link.
-func clientHandshake(link io.ReadWriter, key []byte) error {
+// clientHandshake authenticates the client end of a link and returns
+// the flags of the gateway's hello.
+func clientHandshake(link io.ReadWriter, key []byte) (uint8, error) {
 	hello := make([]byte, 0, clientHelloSize)
 	hello = append(hello, helloMagic...)
-	hello = append(hello, protoVersion, hasKeyFlag(key))
+	hello = append(hello, protoVersion, hasKeyFlag(key)|flagFinAck)
 	cn := randomNonce()
 	hello = append(hello, cn...)
 	if _, err := link.Write(hello); err != nil {
-		return err
+		return 0, err
 	}
 	gh := make([]byte, gatewayHelloSize)
 	if _, err := io.ReadFull(link, gh); err != nil {
-		return err
+		return 0, err
 	}
 	gn, err := checkGatewayHello(gh, cn, key)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	mine := make([]byte, macSize)
 	if len(key) > 0 {
 		mine = proof(key, labelClient, cn, gn)
 	}
 	if _, err := link.Write(mine); err != nil {
-		return err
+		return 0, err
 	}
 	var verdict [1]byte
 	if _, err := io.ReadFull(link, verdict[:]); err != nil {
-		return err
+		return 0, err
 	}
-	return handshakeError(verdict[0])
+	return gh[6], handshakeError(verdict[0])
 }
 
 // checkGatewayHello validates the gateway's hello and proof and returns
@@ -115,16 +119,17 @@ func handshakeError(st uint8) error {
 	return ErrBadHandshake
 }
 
-// gatewayHandshake authenticates the gateway end of a link. With an empty
-// key the client is accepted unauthenticated (Gateway.NoAuth). busy
-// refuses the link after reading the client's hello.
-func gatewayHandshake(link io.ReadWriter, key []byte, busy bool) error {
+// gatewayHandshake authenticates the gateway end of a link and returns
+// the flags of the client's hello. With an empty key the client is
+// accepted unauthenticated (Gateway.NoAuth). busy refuses the link after
+// reading the client's hello.
+func gatewayHandshake(link io.ReadWriter, key []byte, busy bool) (uint8, error) {
 	ch := make([]byte, clientHelloSize)
 	if _, err := io.ReadFull(link, ch); err != nil {
-		return err
+		return 0, err
 	}
 	if string(ch[:4]) != helloMagic {
-		return ErrBadHandshake
+		return 0, ErrBadHandshake
 	}
 	cn := ch[6:]
 	st := hsOK
@@ -137,7 +142,7 @@ func gatewayHandshake(link io.ReadWriter, key []byte, busy bool) error {
 		st = hsAuthRequired
 	}
 	gn := randomNonce()
-	gh := append([]byte(helloMagic), protoVersion, st, hasKeyFlag(key))
+	gh := append([]byte(helloMagic), protoVersion, st, hasKeyFlag(key)|flagFinAck)
 	gh = append(gh, gn...)
 	if len(key) > 0 && st == hsOK {
 		gh = append(gh, proof(key, labelGateway, cn, gn)...)
@@ -145,12 +150,12 @@ func gatewayHandshake(link io.ReadWriter, key []byte, busy bool) error {
 		gh = append(gh, make([]byte, macSize)...)
 	}
 	if _, err := link.Write(gh); err != nil {
-		return err
+		return 0, err
 	}
 	if st != hsOK {
-		return handshakeError(st)
+		return 0, handshakeError(st)
 	}
-	return gatewayVerify(link, key, cn, gn)
+	return ch[5], gatewayVerify(link, key, cn, gn)
 }
 
 // gatewayVerify reads the client's proof and sends the verdict.

@@ -14,9 +14,10 @@ type entry struct {
 	st *hyamux.Stream
 	id uint32
 
-	mu   sync.Mutex
-	err  error       // why it was aborted; nil while live
-	hook func(error) // the owner's reaction to an abort
+	mu    sync.Mutex
+	err   error       // why it was aborted; nil while live
+	hook  func(error) // the owner's reaction to an abort
+	onAck func()      // the owner's reaction to a FINACK; nil ignores it
 }
 
 // pastTime is a deadline that has always passed.
@@ -49,6 +50,13 @@ func (e *entry) attach(hook func(error)) error {
 	}
 	e.hook = hook
 	return nil
+}
+
+// setOnAck installs the owner's reaction to the peer's FINACK.
+func (e *entry) setOnAck(f func()) {
+	e.mu.Lock()
+	e.onAck = f
+	e.mu.Unlock()
 }
 
 // setReadDeadline arms the stream's read deadline unless the stream was
@@ -135,6 +143,22 @@ func (r *registry) reset(id uint32, err error) {
 	r.mu.Unlock()
 	if e != nil {
 		e.abort(err)
+	}
+}
+
+// finAcked runs the FINACK reaction of stream id's owner, if any.
+func (r *registry) finAcked(id uint32) {
+	r.mu.Lock()
+	e := r.m[id]
+	r.mu.Unlock()
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	f := e.onAck
+	e.mu.Unlock()
+	if f != nil {
+		f()
 	}
 }
 

@@ -19,7 +19,7 @@ func (b *Backend) Open(ctx context.Context, network string, opts backend.Options
 	if !isStreamNet(code) && !isPacketNet(code) {
 		return nil, net.UnknownNetworkError(network)
 	}
-	if b.isClosed() {
+	if b.refusing() {
 		return nil, net.ErrClosed
 	}
 	s := &socket{b: b, netc: code, packet: isPacketNet(code), opts: opts.WithDefaults(), closeCh: make(chan struct{})}

@@ -56,17 +56,22 @@ type streamConn struct {
 	bufs          *backend.Stream
 	local, remote netip.AddrPort
 
-	dst    frameWriter
-	src    streamSource
-	closed atomic.Bool  // the application closed the socket
-	left   atomic.Int32 // pumps still running
+	dst     frameWriter
+	src     streamSource
+	closed  atomic.Bool  // the application closed the socket
+	ending  atomic.Bool  // the application closed Out (Close or CloseWrite)
+	idle    atomic.Bool  // the send pump waits for bytes, Out empty
+	settled atomic.Bool  // nothing left to linger for (see settle)
+	left    atomic.Int32 // send pump, receive pump, settling: the entry lives while > 0
 }
 
 // startStream wires a connected stream to new buffers and starts pumps.
 func startStream(s *clientSession, e *entry, opts backend.Options, local, remote netip.AddrPort) *streamConn {
 	c := &streamConn{s: s, e: e, bufs: backend.NewStream(opts), local: local, remote: remote}
 	c.dst.st, c.dst.max, c.src.st = e.st, s.frameMax, e.st
-	c.left.Store(2)
+	c.left.Store(3)
+	s.track(c)
+	e.setOnAck(c.settle)
 	if err := e.attach(c.abort); err != nil {
 		c.abort(err)
 	}
@@ -80,10 +85,13 @@ func startStream(s *clientSession, e *entry, opts backend.Options, local, remote
 func (c *streamConn) abort(err error) {
 	c.bufs.In.Abort(err)
 	c.bufs.Out.Abort(err)
+	c.settle()
 }
 
-// close is the socket's Close: flush Out, then FIN; refuse more input.
+// close is the socket's Close: refuse more input, and linger: the send
+// pump still flushes Out, then sends FIN (see socket_linger.go).
 func (c *streamConn) close() {
+	c.ending.Store(true)
 	c.closed.Store(true)
 	c.bufs.Out.CloseWrite(net.ErrClosed)
 	c.bufs.In.CloseRead(net.ErrClosed, syscall.ECONNRESET)
@@ -96,6 +104,9 @@ func (c *streamConn) sendPump() {
 	err := c.send()
 	if err == io.EOF {
 		c.e.st.Close()
+		if !c.s.finAck {
+			c.settle() // an older gateway: the FIN is as far as we can follow
+		}
 		return
 	}
 	if c.e.aborted() == nil {
@@ -111,7 +122,10 @@ func (c *streamConn) sendPump() {
 func (c *streamConn) send() error {
 	out := c.bufs.Out
 	for {
-		span, err := out.Peek()
+		span, err := out.TryPeek()
+		if err == nil && len(span) == 0 {
+			span, err = c.waitOut()
+		}
 		if err != nil {
 			return err
 		}
@@ -193,11 +207,9 @@ func (c *streamConn) drain() {
 	}
 }
 
-// pumpDone forgets the stream once both pumps have ended.
+// pumpDone is the end of a pump goroutine.
 func (c *streamConn) pumpDone() {
-	if c.left.Add(-1) == 0 {
-		c.s.reg.remove(c.e)
-	}
+	c.release()
 	c.s.b.wg.Done()
 }
 
