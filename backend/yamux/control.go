@@ -44,10 +44,13 @@ func (c *control) send(typ, status uint8, id uint32) {
 // run reads messages until the stream ends and applies resets and FIN
 // acknowledgements to reg. It returns the read error (io.EOF when the
 // peer closed the stream).
-func (c *control) run(reg *registry) error {
+func (c *control) run(reg *registry) error { return readControl(c.st, reg) }
+
+// readControl is run's decoder: it applies each message read from r.
+func readControl(r io.Reader, reg *registry) error {
 	var m [ctlMsgSize]byte
 	for {
-		if _, err := io.ReadFull(c.st, m[:]); err != nil {
+		if _, err := io.ReadFull(r, m[:]); err != nil {
 			return err
 		}
 		id := binary.BigEndian.Uint32(m[4:])

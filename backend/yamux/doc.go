@@ -44,20 +44,20 @@
 // Conn.Close lingers, as close(2) on a kernel socket does: it returns at
 // once, and the send pump goes on writing what the conn's send buffer
 // still holds to the link, then sends FIN; the far peer reads every
-// byte, then EOF. Only a reset cuts this short: data arriving for the
-// closed conn (answered with a reset, as TCP answers it with RST) or the
-// end of the link.
+// byte, then EOF. Only a reset cuts this short: bytes from the far peer
+// that reach the closed conn (answered with a reset, as TCP answers them
+// with RST), a reset from the far end, or the end of the link.
 //
 // Unlike a kernel, though, the backend lives in the program: those bytes
 // are lost if the program exits or calls Backend.Close, which closes the
-// link at once, before they have left. Backend.Shutdown is the graceful
-// way, like http.Server.Shutdown: it refuses new dials, listens and
-// lookups (net.ErrClosed), waits until every closed conn's bytes and FIN
-// have reached the gateway's own connection — the gateway confirms each
-// one (PROTOCOL.md, FINACK) — and until conns still open have drained
-// their send buffers to the link, then closes as Close does (conns still
-// open are reset). Its context bounds the wait; when it ends first,
-// Shutdown closes anyway and returns the context's error.
+// link at once, before they have reached the gateway. Backend.Shutdown
+// is the graceful way, like http.Server.Shutdown: it refuses new dials,
+// listens and lookups (net.ErrClosed), waits until every closed conn's
+// bytes and FIN have reached the gateway's own connection — the gateway
+// confirms each one (PROTOCOL.md, FINACK) — and until conns still open
+// have drained their send buffers to the link, then closes as Close
+// does (conns still open are reset). Its context bounds the wait; when
+// it ends first, Shutdown closes anyway and returns the context's error.
 //
 //	defer func() {
 //		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -65,8 +65,9 @@
 //		b.Shutdown(ctx)
 //	}()
 //
-// A gateway whose link is lost keeps delivering what a conn's FIN had
-// completed: it closes that connection gracefully instead of resetting it.
+// A gateway that loses a link after it has passed a conn's FIN on closes
+// that conn's connection gracefully instead of resetting it, so its peer
+// still reads the last bytes, then EOF.
 //
 // # Security
 //

@@ -110,3 +110,22 @@ type scripted struct{ r io.Reader }
 
 func (s *scripted) Read(p []byte) (int, error)  { return s.r.Read(p) }
 func (s *scripted) Write(p []byte) (int, error) { return len(p), nil }
+
+// FuzzControl feeds the control stream's decoder what a peer may send:
+// it must never panic, end only at the end of its input, and remember a
+// bounded number of resets for unknown streams.
+func FuzzControl(f *testing.F) {
+	f.Add([]byte{ctlReset, stRefused, 0, 0, 0, 0, 0, 4})
+	f.Add([]byte{ctlFinAck, 0, 0, 0, 0, 0, 0, 3, ctlReset, 0, 0, 0, 0, 0, 0, 2})
+	f.Add([]byte{9, 9, 9, 9, 0xff, 0xff, 0xff, 0xff, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		reg := newRegistry(true)
+		err := readControl(bytes.NewReader(b), reg)
+		if err != io.EOF && err != io.ErrUnexpectedEOF {
+			t.Fatalf("decoder stopped with %v before the end of its input", err)
+		}
+		if len(reg.early) > maxEarlyResets || len(reg.m) != 0 {
+			t.Fatalf("registry grew: %d early resets, %d entries", len(reg.early), len(reg.m))
+		}
+	})
+}

@@ -6,10 +6,10 @@ import (
 )
 
 // Shutdown closes the backend gracefully, as http.Server.Shutdown closes
-// a server: it stops taking new requests (Open, Connect, Listen, Bind and
-// LookupHost fail with net.ErrClosed from now on), waits until every
-// connected stream socket is quiet, then closes the backend as Close
-// does.
+// a server: it stops taking new requests (Open, Connect, Listen,
+// LookupHost and a datagram socket's Bind fail with net.ErrClosed from
+// now on), waits until every connected stream socket is quiet, then
+// closes the backend as Close does.
 //
 // A stream socket is quiet once it has nothing left to deliver:
 //

@@ -289,8 +289,9 @@ func (s *socket) RemoteAddr() netip.AddrPort {
 	return s.remote
 }
 
-// Close releases the socket. A connected stream still flushes what was
-// written (then sends its FIN); a request in flight fails with
+// Close releases the socket. A connected stream lingers: it still
+// flushes what was written, then sends its FIN (socket_linger.go;
+// Backend.Shutdown waits for that); a request in flight fails with
 // net.ErrClosed; a listener stops and resets connections not accepted.
 func (s *socket) Close() error {
 	s.mu.Lock()
