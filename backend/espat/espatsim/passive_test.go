@@ -191,3 +191,21 @@ func TestActiveSlowHost(t *testing.T) {
 		t.Fatal("received data differs")
 	}
 }
+
+// AT+CIPRECVTYPE sets the receive mode per link (v3.3+ syntax).
+func TestCIPRECVTYPE(t *testing.T) {
+	h := newQuietHost(t, baseConfig(V2))
+	h.cmd("AT+CIPMUX=1", "\r\nOK\r\n")
+	h.cmd("AT+CIPRECVTYPE=1,1", "\r\nOK\r\n")
+	h.cmd("AT+CIPRECVTYPE?", "+CIPRECVTYPE:0,0\r\n+CIPRECVTYPE:1,1\r\n+CIPRECVTYPE:2,0\r\n+CIPRECVTYPE:3,0\r\n+CIPRECVTYPE:4,0\r\n\r\nOK\r\n")
+	p := newPeer(t)
+	c0 := h.connect(p, "0")
+	c1 := h.connect(p, "1")
+	c0.Write([]byte("act"))
+	h.expect("\r\n+IPD,0,3:act")
+	c1.Write([]byte("pas"))
+	h.expect("\r\n+IPD,1,3\r\n")
+	// All links active: what link 1 buffered is delivered before OK.
+	h.cmd("AT+CIPRECVTYPE=5,0", "\r\n+IPD,1,3:pas\r\nOK\r\n")
+	h.cmd("AT+CIPRECVTYPE=6,0", "\r\nERROR\r\n")
+}
