@@ -95,7 +95,7 @@ func (r *Ring) wakeProducer() {
 // and then re-checks; the producer publishes and then loads readPark.
 func (r *Ring) waitData() error {
 	r.flushConsumer()
-	for range spinChecks {
+	for i := 0; i < spinChecks && r.flags.Load() == 0; i++ {
 		if r.prod.total() > r.rtotal {
 			return nil
 		}
