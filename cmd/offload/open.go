@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/netoffload/offload/backend"
 	"github.com/netoffload/offload/backend/espat"
@@ -60,8 +61,18 @@ func (v *via) openYamux(ctx context.Context) (backend.Backend, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("gateway %s: %w", v.addr, err)
 	}
-	return b, func() { b.Close() }, nil
+	// Shutdown, not Close: bytes still queued in closed conns (nc with a
+	// piped stdin, say) reach the far end before the link goes.
+	return b, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		b.Shutdown(ctx)
+	}, nil
 }
+
+// shutdownGrace bounds how long a command waits, on exit, for a yamux
+// backend to deliver what its closed conns still hold.
+const shutdownGrace = 5 * time.Second
 
 // dialLink opens the TCP (or TLS) link to a gateway or a serial bridge.
 func (v *via) dialLink(ctx context.Context) (net.Conn, error) {
