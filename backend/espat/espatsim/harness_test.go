@@ -156,27 +156,6 @@ func (h *host) cmd(line, want string) {
 	h.expect(want)
 }
 
-// quiet checks that nothing unread is buffered right now (not that
-// nothing will come).
-func (h *host) quiet() {
-	h.t.Helper()
-	for {
-		select {
-		case b, ok := <-h.in:
-			if !ok {
-				return
-			}
-			h.buf = append(h.buf, b...)
-			continue
-		default:
-		}
-		break
-	}
-	if len(h.buf) > 0 {
-		h.t.Fatalf("unexpected bytes from modem: %q", h.buf)
-	}
-}
-
 // diff shows where two transcripts part.
 func diff(want, got string) string {
 	i := 0
