@@ -119,7 +119,10 @@ func (s *Sim) stopServer(clients bool) {
 	}
 	s.srv = nil
 	srv.cancel()
-	s.toClose = append(s.toClose, srv.ln)
+	// Close the listener now, not after the reply is queued: a host that
+	// dials the port once it has read OK must be refused, as on a modem.
+	// Listener.Close does not block on the network.
+	srv.ln.Close()
 	if !clients {
 		return
 	}
