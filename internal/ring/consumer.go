@@ -12,6 +12,14 @@ func (r *Ring) Read(p []byte) (int, error) {
 	if err := r.acquireConsumer(); err != nil {
 		return 0, err
 	}
+	// Fast path: an open ring with bytes to read.
+	if r.flags.Load() == 0 {
+		if span := r.headSpan(); len(span) > 0 && len(p) > 0 {
+			n := r.copyOut(p, span)
+			r.releaseConsumer()
+			return n, nil
+		}
+	}
 	n, err := r.read(p)
 	r.releaseConsumer()
 	return n, err

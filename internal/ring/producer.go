@@ -14,6 +14,13 @@ func (r *Ring) Write(p []byte) (int, error) {
 	if err := r.acquireProducer(); err != nil {
 		return 0, err
 	}
+	// Fast path: an open ring with room for all of p, too small a write
+	// for a hand-off.
+	if r.flags.Load() == 0 && len(p) < handoffMin && int64(len(p)) <= r.free() {
+		r.copyIn(p)
+		r.releaseProducer()
+		return len(p), nil
+	}
 	total, err := r.write(p)
 	r.releaseProducer()
 	return total, err
