@@ -113,7 +113,9 @@ func (m *Modem) sendFailed(l *link, err error) {
 	m.mu.Lock()
 	peerClosed, live := l.peerClosed, m.links[l.id] == l
 	l.failed = true
-	if live && l.state == linkOpen {
+	// A link can fail before its CIPSTART has finished (active-mode data
+	// may overrun In between CONNECT and OK): close it all the same.
+	if live && (l.state == linkOpen || l.state == linkConnecting) {
 		l.state = linkClosing
 	}
 	m.mu.Unlock()

@@ -236,7 +236,11 @@ func TestActiveOverrun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	<-closed // the application read nothing meanwhile
+	select { // the application read nothing meanwhile
+	case <-closed:
+	case <-testCtx(t).Done():
+		t.Fatal("hang: the modem never closed the overrun link")
+	}
 	_, err = c.Read(make([]byte, 16))
 	if !errors.Is(err, ErrOverrun) || !errors.Is(err, syscall.ENOBUFS) {
 		t.Fatalf("reading an overrun conn: %v, want ErrOverrun (ENOBUFS)", err)
