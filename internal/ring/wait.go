@@ -95,11 +95,6 @@ func (r *Ring) wakeProducer() {
 // and then re-checks; the producer publishes and then loads readPark.
 func (r *Ring) waitData() error {
 	r.flushConsumer()
-	for i := 0; i < spinChecks && r.flags.Load() == 0; i++ {
-		if r.prod.total() > r.rtotal {
-			return nil
-		}
-	}
 	r.readPark.Store(true)
 	defer r.readPark.Store(false)
 	if f := r.flags.Load(); f&flagRClosed != 0 || f&flagHold == 0 && (f&flagWClosed != 0 || r.prod.total() > r.rtotal) {
@@ -155,9 +150,3 @@ func (r *Ring) flushConsumer() {
 		r.wakeProducer()
 	}
 }
-
-// spinChecks is how many times a consumer looks for new bytes before it
-// announces that it will park. A streaming producer on another core
-// publishes every few tens of nanoseconds; catching it here saves the
-// announcement, the producer's wake-up send and a spurious wake-up.
-const spinChecks = 16
