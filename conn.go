@@ -59,7 +59,10 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return 0, c.err("write", net.ErrClosed)
 	}
 	n, err := c.st.Out.Write(p)
-	return n, c.err("write", err)
+	if err != nil {
+		return n, c.err("write", err)
+	}
+	return n, nil
 }
 
 // ReadFrom copies from r into the send buffer until r returns io.EOF.

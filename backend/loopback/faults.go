@@ -129,6 +129,8 @@ func (n *Network) newConn(d, a *streamSocket) *connState {
 	if !f.shaped() && !n.cfg.ShapeAll {
 		c.dialerStream = &backend.Stream{In: a2d, Out: d2a}
 		c.acceptorStream = &backend.Stream{In: d2a, Out: a2d}
+		a2d.PairWith(d2a)
+		d2a.PairWith(a2d)
 	} else {
 		d2aIn := backend.NewBuffer(a.opts.InSize)
 		a2dIn := backend.NewBuffer(d.opts.InSize)

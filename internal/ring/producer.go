@@ -14,12 +14,19 @@ func (r *Ring) Write(p []byte) (int, error) {
 	if err := r.acquireProducer(); err != nil {
 		return 0, err
 	}
-	// Fast path: an open ring with room for all of p, too small a write
-	// for a hand-off.
-	if r.flags.Load() == 0 && len(p) < handoffMin && int64(len(p)) <= r.free() {
-		r.copyIn(p)
-		r.releaseProducer()
-		return len(p), nil
+	// Fast path: an open ring with room for all of p in the tail block,
+	// too small a write for a hand-off. Publishing the bytes and opening
+	// the gate is one atomic add.
+	if n := len(p); n < handoffMin && r.flags.Load() == 0 && r.unpub == 0 &&
+		r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
+		copy(r.tail.buf[r.tw:], p)
+		r.tw += n
+		r.wtotal += int64(n)
+		r.prod.release(int64(n), r.prodGateCh)
+		if n > 0 {
+			r.wakeConsumer()
+		}
+		return n, nil
 	}
 	total, err := r.write(p)
 	r.releaseProducer()

@@ -18,9 +18,13 @@
 // have run out, so the two cores rarely contend for a cache line. A side's
 // total shares one atomic word with that side's gate bit, so a call
 // publishes its bytes and releases the gate in one atomic add: a Write or
-// Read costs one CAS, a copy and one add. The common paths therefore take no lock: a Write or
-// Read costs a gate CAS, a copy and two atomic operations. The mutex is
+// Read costs one CAS, a copy and one add, and takes no lock. The mutex is
 // for the slow paths only: parking, closing, deadlines.
+//
+// A consumer whose ring is paired with the ring it writes to (PairWith,
+// for in-memory conn pairs) yields the processor briefly before parking
+// when it has just written, since a reply is then likely to be one
+// scheduling step away.
 //
 // # Invariants
 //
@@ -84,6 +88,8 @@ type Ring struct {
 	rtotal   int64 // bytes consumed so far, released or not
 	unrel    int64 // bytes consumed but not yet released to the producer
 	tailSeen int64 // last producer total the consumer loaded
+	pair     *Ring // the ring the consumer also writes to (PairWith), or nil
+	pairSeen int64 // pair's producer total when the consumer last waited
 	_        [64]byte
 
 	// Producer side, touched only by the producer.

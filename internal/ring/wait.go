@@ -1,5 +1,7 @@
 package ring
 
+import "runtime"
+
 // Gates and parking: the slow paths.
 
 // acquireProducer takes the producer gate, waiting for the holder to
@@ -95,6 +97,14 @@ func (r *Ring) wakeProducer() {
 // and then re-checks; the producer publishes and then loads readPark.
 func (r *Ring) waitData() error {
 	r.flushConsumer()
+	if r.replyLikely() {
+		for i := 0; i < replyYields && r.flags.Load() == 0; i++ {
+			runtime.Gosched()
+			if r.prod.total() > r.rtotal {
+				return nil
+			}
+		}
+	}
 	r.readPark.Store(true)
 	defer r.readPark.Store(false)
 	if f := r.flags.Load(); f&flagRClosed != 0 || f&flagHold == 0 && (f&flagWClosed != 0 || r.prod.total() > r.rtotal) {
@@ -149,4 +159,32 @@ func (r *Ring) flushConsumer() {
 		r.unrel = 0
 		r.wakeProducer()
 	}
+}
+
+// replyYields is how many times a consumer that expects a reply yields
+// the processor before it parks.
+const replyYields = 2
+
+// PairWith tells r that its consumer also produces into out, as a
+// connection reads its In ring and writes its Out ring, and that both
+// rings are served in memory. A consumer that has written to out since it
+// last waited and finds r empty expects a reply: it yields the processor a
+// couple of times before it parks, since the peer is likely runnable and
+// one scheduling step from answering, and a park and wake-up cost more
+// than that. A consumer that only reads parks at once. Call PairWith
+// before the ring is used.
+func (r *Ring) PairWith(out *Ring) { r.pair = out }
+
+// replyLikely reports whether the consumer has written to its paired ring
+// since it last asked. Consumer only.
+func (r *Ring) replyLikely() bool {
+	if r.pair == nil {
+		return false
+	}
+	t := r.pair.prod.total()
+	if t == r.pairSeen {
+		return false
+	}
+	r.pairSeen = t
+	return true
 }
