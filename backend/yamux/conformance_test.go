@@ -5,6 +5,7 @@ import (
 
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend/backendtest"
+	"github.com/netoffload/offload/backend/loopback"
 )
 
 // TestConformance runs the backend conformance suite over each kind of
@@ -24,4 +25,26 @@ func TestConformance(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestConformanceChained runs the suite with a gateway whose own network
+// is an in-memory loopback network, as a chained gateway's is: its relays
+// then move bytes between yamux streams and offload conns through the
+// conns' ReadFrom and WriteTo.
+func TestConformanceChained(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T) backendtest.Env {
+		far := loopback.New(loopback.Config{})
+		t.Cleanup(func() { far.Close() })
+		g := &Gateway{AllowAll: true,
+			Dial:         (&offload.Dialer{Backend: far}).DialContext,
+			Listen:       (&offload.ListenConfig{Backend: far}).Listen,
+			ListenPacket: (&offload.ListenConfig{Backend: far}).ListenPacket}
+		e := newEnv(t, linkPipe, g, nil)
+		return backendtest.Env{
+			Dialer:       &offload.Dialer{Backend: e.b},
+			ListenConfig: &offload.ListenConfig{Backend: e.b},
+			StreamAddr:   "127.0.0.1:0",
+			PacketAddr:   "127.0.0.1:0",
+		}
+	})
 }

@@ -57,50 +57,132 @@ func (p *proxy) kill(error) {
 
 // up copies what the device sends to the conn.
 func (p *proxy) up() {
+	rerr, werr := p.copyUp()
+	switch {
+	case werr != nil:
+		p.fail(statusOf(werr), werr)
+	case rerr == io.EOF && p.s.alive():
+		p.closeWrite()
+		p.upDone.Store(true)
+		p.s.finAcked(p.e)
+	default:
+		p.fail(stReset, rerr)
+	}
+}
+
+// copyUp moves the stream's bytes to the conn until the stream ends
+// (rerr, io.EOF at the device's FIN) or the conn refuses them (werr). A
+// conn that fills itself from a reader (io.ReaderFrom, as offload conns
+// do) takes the bytes straight into its send buffer, sparing a copy;
+// kernel sockets gain nothing from that and use the pooled buffer.
+func (p *proxy) copyUp() (rerr, werr error) {
+	if rf, ok := p.c.(io.ReaderFrom); ok && !kernelConn(p.c) {
+		src := &sourceReader{r: p.e.st}
+		_, err := rf.ReadFrom(src)
+		if src.err != nil {
+			return src.err, nil
+		}
+		if err == nil {
+			err = io.ErrShortWrite // stopped without the source ending
+		}
+		return nil, err
+	}
 	buf := getBuf()
 	defer putBuf(buf)
 	for {
 		n, err := p.e.st.Read(*buf)
 		if n > 0 {
 			if _, werr := p.c.Write((*buf)[:n]); werr != nil {
-				p.fail(statusOf(werr), werr)
-				return
+				return nil, werr
 			}
 		}
-		switch {
-		case err == io.EOF && p.s.alive():
-			p.closeWrite()
-			p.upDone.Store(true)
-			p.s.finAcked(p.e)
-			return
-		case err != nil:
-			p.fail(stReset, err)
-			return
+		if err != nil {
+			return err, nil
 		}
 	}
 }
 
+// sourceReader remembers the error its reader returned, so that a
+// ReadFrom's error can be told apart from the source's.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// kernelConn reports whether c is a kernel socket.
+func kernelConn(c net.Conn) bool {
+	switch c.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		return true
+	}
+	return false
+}
+
 // down copies what the conn receives to the device.
 func (p *proxy) down() {
+	rerr, werr := p.copyDown()
+	switch {
+	case werr != nil:
+		p.fail(stReset, werr)
+	case rerr == io.EOF, rerr != nil && p.closing.Load():
+		p.e.st.Close()
+	default:
+		p.fail(statusOf(rerr), rerr)
+	}
+}
+
+// copyDown moves the conn's bytes to the stream until the conn ends
+// (rerr, io.EOF after its peer's orderly close) or the stream refuses
+// them (werr). A conn that drains itself into a writer (io.WriterTo, as
+// offload conns do) hands its buffered bytes to the stream directly.
+func (p *proxy) copyDown() (rerr, werr error) {
+	if wt, ok := p.c.(io.WriterTo); ok && !kernelConn(p.c) {
+		dst := &sinkWriter{w: p.e.st}
+		_, err := wt.WriteTo(dst)
+		switch {
+		case dst.err != nil:
+			return nil, dst.err
+		case err == nil:
+			return io.EOF, nil
+		}
+		return err, nil
+	}
 	buf := getBuf()
 	defer putBuf(buf)
 	for {
 		n, err := p.c.Read(*buf)
 		if n > 0 {
 			if _, werr := p.e.st.Write((*buf)[:n]); werr != nil {
-				p.fail(stReset, werr)
-				return
+				return nil, werr
 			}
 		}
-		switch {
-		case err == io.EOF, err != nil && p.closing.Load():
-			p.e.st.Close()
-			return
-		case err != nil:
-			p.fail(statusOf(err), err)
-			return
+		if err != nil {
+			return err, nil
 		}
 	}
+}
+
+// sinkWriter remembers the error its writer returned, so that a
+// WriteTo's error can be told apart from the destination's.
+type sinkWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *sinkWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // fail resets the stream (and so the conn, through the hook) unless it
