@@ -77,13 +77,13 @@ func (p *proxy) up() {
 // kernel sockets gain nothing from that and use the pooled buffer.
 func (p *proxy) copyUp() (rerr, werr error) {
 	if rf, ok := p.c.(io.ReaderFrom); ok && !kernelConn(p.c) {
-		src := &sourceReader{r: p.e.st}
+		src := &streamSource{st: p.e.st}
 		_, err := rf.ReadFrom(src)
-		if src.err != nil {
+		switch {
+		case src.err != nil:
 			return src.err, nil
-		}
-		if err == nil {
-			err = io.ErrShortWrite // stopped without the source ending
+		case err == nil: // ReadFrom ends without an error only at the source's EOF
+			return io.EOF, nil
 		}
 		return nil, err
 	}
@@ -100,21 +100,6 @@ func (p *proxy) copyUp() (rerr, werr error) {
 			return err, nil
 		}
 	}
-}
-
-// sourceReader remembers the error its reader returned, so that a
-// ReadFrom's error can be told apart from the source's.
-type sourceReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *sourceReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil {
-		s.err = err
-	}
-	return n, err
 }
 
 // kernelConn reports whether c is a kernel socket.
