@@ -32,23 +32,32 @@ func (r *Ring) waitHandoff(p []byte) (int, error) {
 
 // tryHandoff copies a prefix of q into a parked reader's buffer if the
 // ring holds nothing the reader has not consumed. Producer only, gate
-// held. It reports how many bytes it handed over.
-func (r *Ring) tryHandoff(q []byte) int {
+// held. It reports how many bytes it handed over, and whether the reader
+// has yet to pick up an earlier hand-off (it is runnable, not waiting).
+func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
 	if r.flags.Load() != 0 {
-		return 0
+		return 0, false
 	}
 	r.flushProducer()
 	if r.wtotal != r.cons.total() {
-		return 0
+		return 0, false
 	}
 	r.mu.Lock()
 	if r.parked == nil || r.parkedN > 0 {
+		pending = r.parkedN > 0
 		r.mu.Unlock()
-		return 0
+		return 0, pending
 	}
 	c := copy(r.parked, q)
 	r.parkedN = c
 	r.mu.Unlock()
 	kick(r.dataCh)
-	return c
+	return c, false
 }
+
+// handoffYields is how many times a large Write yields the processor to a
+// reader that has yet to pick up the previous hand-off before it queues
+// its bytes in the ring instead. The woken reader usually runs on the
+// writer's processor; letting it take its bytes and park again with a
+// fresh buffer keeps every large write a single copy.
+const handoffYields = 2

@@ -1,6 +1,9 @@
 package ring
 
-import "io"
+import (
+	"io"
+	"runtime"
+)
 
 // Write copies p into the ring, blocking while it is full. It returns
 // early only with an error: the write side was closed (the CloseWrite
@@ -35,7 +38,7 @@ func (r *Ring) Write(p []byte) (int, error) {
 
 // write is Write's loop, run with the producer gate held.
 func (r *Ring) write(p []byte) (int, error) {
-	total := 0
+	total, yields := 0, 0
 	for {
 		if f := r.flags.Load(); f&(flagWClosed|flagRClosed) != 0 {
 			err := r.producerErr()
@@ -48,8 +51,14 @@ func (r *Ring) write(p []byte) (int, error) {
 			return total, nil
 		}
 		if len(p)-total >= handoffMin && r.readPark.Load() {
-			if c := r.tryHandoff(p[total:]); c > 0 {
+			c, pending := r.tryHandoff(p[total:])
+			if c > 0 {
 				total += c
+				continue
+			}
+			if pending && yields < handoffYields {
+				yields++
+				runtime.Gosched()
 				continue
 			}
 		}
