@@ -113,7 +113,25 @@ func checkCloseAgain(t *testing.T, closeFn func() error, network string) {
 // before Close, then io.EOF.
 func (s *suite) peerReadsThenEOF(t *testing.T, server bool) {
 	h := s.start(t)
-	c, peer := h.pair(h.listen())
+	// Bytes still queued when Close returns are delivered: write what any
+	// send buffer holds, close, and only then start reading.
+	l := h.listen()
+	c, peer := h.pair(l)
+	if server {
+		c, peer = peer, c
+	}
+	queued := randBytes(5, 4<<10)
+	if _, err := c.Write(queued); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	h.readAllExpect(peer, queued, "peer of a conn closed with bytes queued")
+	peer.Close()
+
+	// With more than the buffers hold, Close lingers while the peer reads.
+	c, peer = h.pair(l)
 	if server {
 		c, peer = peer, c
 	}
