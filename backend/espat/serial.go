@@ -35,6 +35,7 @@ type serialPort struct {
 
 	deadline atomic.Int64  // read deadline, UnixNano; 0: none
 	timeout  time.Duration // last SetReadTimeout value; reader-owned
+	closed   atomic.Bool   // Close was called: every error is net.ErrClosed
 }
 
 func openSerialPort(path string, cfg Config) (*serialPort, error) {
@@ -63,6 +64,9 @@ func openSerialPort(path string, cfg Config) (*serialPort, error) {
 // Read reads from the port, waiting no longer than the read deadline.
 func (p *serialPort) Read(b []byte) (int, error) {
 	for {
+		if p.closed.Load() {
+			return 0, net.ErrClosed
+		}
 		timeout := serial.NoTimeout
 		if dl := p.deadline.Load(); dl != 0 {
 			timeout = time.Until(time.Unix(0, dl))
@@ -72,13 +76,13 @@ func (p *serialPort) Read(b []byte) (int, error) {
 		}
 		if timeout != p.timeout {
 			if err := p.port.SetReadTimeout(timeout); err != nil {
-				return 0, err
+				return 0, p.portErr(err)
 			}
 			p.timeout = timeout
 		}
 		n, err := p.port.Read(b)
 		if err != nil {
-			return n, portErr(err)
+			return n, p.portErr(err)
 		}
 		if n > 0 || len(b) == 0 {
 			return n, nil
@@ -100,11 +104,14 @@ func (p *serialPort) SetReadDeadline(t time.Time) error {
 
 func (p *serialPort) Write(b []byte) (int, error) {
 	n, err := p.port.Write(b)
-	return n, portErr(err)
+	return n, p.portErr(err)
 }
 
 // Close closes the port; a blocked Read returns net.ErrClosed.
-func (p *serialPort) Close() error { return p.port.Close() }
+func (p *serialPort) Close() error {
+	p.closed.Store(true)
+	return p.port.Close()
+}
 
 // SetBaudRate changes the line rate of the open port.
 func (p *serialPort) SetBaudRate(baud int) error {
@@ -114,10 +121,12 @@ func (p *serialPort) SetBaudRate(baud int) error {
 	return p.port.SetMode(&p.mode)
 }
 
-// portErr maps the library's "port closed" to net.ErrClosed.
-func portErr(err error) error {
+// portErr maps the library's "port closed", and any failure of a port
+// being closed (a read that starts after Close sees EBADF), to
+// net.ErrClosed.
+func (p *serialPort) portErr(err error) error {
 	var pe *serial.PortError
-	if errors.As(err, &pe) && pe.Code() == serial.PortClosed {
+	if err != nil && (p.closed.Load() || errors.As(err, &pe) && pe.Code() == serial.PortClosed) {
 		return net.ErrClosed
 	}
 	return err
