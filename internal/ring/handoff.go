@@ -1,14 +1,14 @@
 package ring
 
 // Direct hand-off: when a consumer is parked in Read with a large buffer
-// and the ring is empty, a large Write copies straight into the reader's
-// buffer, so those bytes are copied once instead of twice. Only the
-// parked Read's own buffer is used, and only while that Read is parked;
-// it is dropped before Read returns, so no caller slice outlives a call.
+// and the ring is empty, a Write of appendMin bytes or more copies straight
+// into the reader's buffer (after what earlier writes put there), so those
+// bytes are copied once instead of twice. Only the parked Read's own
+// buffer is used, and only while that Read is parked; it is dropped before
+// Read returns, so no caller slice outlives a call.
 
-// handoffMin is the smallest write, and read buffer, that is handed off
-// directly; smaller ones are cheaper through the ring than through a
-// wake-up.
+// handoffMin is the smallest read buffer offered for a hand-off; writes of
+// this size or more always look for a parked reader.
 const handoffMin = 8 << 10
 
 // waitHandoff parks the consumer like waitData, offering p for a direct
@@ -43,15 +43,18 @@ func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
 		return 0, false
 	}
 	r.mu.Lock()
-	if r.parked == nil || r.parkedN > 0 {
-		pending = r.parkedN > 0
+	if r.parked == nil || r.parkedN == len(r.parked) {
+		pending = r.parked != nil
 		r.mu.Unlock()
 		return 0, pending
 	}
-	c := copy(r.parked, q)
-	r.parkedN = c
+	first := r.parkedN == 0
+	c := copy(r.parked[r.parkedN:], q)
+	r.parkedN += c
 	r.mu.Unlock()
-	kick(r.dataCh)
+	if first {
+		kick(r.dataCh)
+	}
 	return c, false
 }
 
@@ -61,3 +64,9 @@ func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
 // writer's processor; letting it take its bytes and park again with a
 // fresh buffer keeps every large write a single copy.
 const handoffYields = 2
+
+// appendMin is the smallest write handed to a parked reader. Writes from
+// appendMin up to handoffMin are appended to the reader's buffer for as
+// long as it has not woken to collect them, so a run of medium writes
+// reaches the reader with one copy each and one wake-up in all.
+const appendMin = 512

@@ -20,7 +20,7 @@ func (r *Ring) Write(p []byte) (int, error) {
 	// Fast path: an open ring with room for all of p in the tail block,
 	// too small a write for a hand-off. Publishing the bytes and opening
 	// the gate is one atomic add.
-	if n := len(p); n < handoffMin && r.flags.Load() == 0 && r.unpub == 0 &&
+	if n := len(p); (n < appendMin || n < handoffMin && !r.readPark.Load()) && r.flags.Load() == 0 && r.unpub == 0 &&
 		r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
 		copy(r.tail.buf[r.tw:], p)
 		r.tw += n
@@ -50,7 +50,7 @@ func (r *Ring) write(p []byte) (int, error) {
 		if total == len(p) {
 			return total, nil
 		}
-		if len(p)-total >= handoffMin && r.readPark.Load() {
+		if len(p)-total >= appendMin && r.readPark.Load() {
 			c, pending := r.tryHandoff(p[total:])
 			if c > 0 {
 				total += c

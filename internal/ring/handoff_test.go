@@ -1,0 +1,89 @@
+package ring_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/netoffload/offload/internal/ring"
+)
+
+// TestHandoffLargeWrite: a large write to a parked reader reaches it
+// whole and in order, however the hand-off and the ring share it.
+func TestHandoffLargeWrite(t *testing.T) {
+	r := ring.New(0)
+	buf := make([]byte, 40<<10)
+	ch := goRead(r, buf)
+	readerParked(t, r)
+	data := pattern(3, 100<<10)
+	mustWrite(t, r, data)
+	res := await(t, ch)
+	if res.err != nil || res.n == 0 {
+		t.Fatalf("Read = %d, %v", res.n, res.err)
+	}
+	got := append([]byte(nil), buf[:res.n]...)
+	got = append(got, mustRead(t, r, len(data)-res.n)...)
+	if !bytes.Equal(got, data) {
+		t.Fatal("bytes differ from what was written")
+	}
+}
+
+// TestHandoffAppendedWrites: medium writes to a parked reader are
+// appended to its buffer, or queued once it has woken; either way the
+// reader gets every byte once, in order.
+func TestHandoffAppendedWrites(t *testing.T) {
+	r := ring.New(0)
+	buf := make([]byte, 16<<10)
+	ch := goRead(r, buf)
+	readerParked(t, r)
+	var data []byte
+	for i := range 5 {
+		p := pattern(i, 1<<10)
+		mustWrite(t, r, p)
+		data = append(data, p...)
+	}
+	res := await(t, ch)
+	if res.err != nil || res.n < 1<<10 {
+		t.Fatalf("Read = %d, %v; want at least the first write", res.n, res.err)
+	}
+	got := append([]byte(nil), buf[:res.n]...)
+	got = append(got, mustRead(t, r, len(data)-res.n)...)
+	if !bytes.Equal(got, data) {
+		t.Fatal("bytes differ from what was written")
+	}
+}
+
+// TestHandoffStream streams writes of mixed sizes, from below appendMin to
+// above handoffMin, to a reader with a large buffer, and checks the
+// stream byte for byte.
+func TestHandoffStream(t *testing.T) {
+	r := ring.New(64 << 10)
+	sizes := []int{100, 700, 3000, 9000, 40000, 513, 8192, 65536, 1}
+	var data []byte
+	for i := range 300 {
+		data = append(data, pattern(i, sizes[i%len(sizes)])...)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer r.CloseWrite(nil)
+		for off, i := 0, 0; off < len(data); i++ {
+			n := min(sizes[i%len(sizes)], len(data)-off)
+			if _, err := r.Write(data[off : off+n]); err != nil {
+				done <- err
+				return
+			}
+			off += n
+		}
+		done <- nil
+	}()
+	got, err := io.ReadAll(struct{ io.Reader }{r}) // plain Reads of growing buffers
+	if err != nil {
+		t.Fatalf("ReadAll: %v", err)
+	}
+	if err := await(t, done); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes that differ from the %d written", len(got), len(data))
+	}
+}
