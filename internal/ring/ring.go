@@ -26,6 +26,14 @@
 // when it has just written, since a reply is then likely to be one
 // scheduling step away.
 //
+// A Read parked with a large buffer offers it for a direct hand-off: a
+// Write of 512 bytes or more that finds the ring empty copies into that
+// buffer instead (handoff.go), so the bytes are copied once. A writer
+// whose reader has yet to collect a full hand-off yields to it rather
+// than queueing in the ring: the woken reader usually runs on the
+// writer's processor, and taking turns there keeps the bytes in one
+// core's cache.
+//
 // # Invariants
 //
 //   - 0 <= producer total − consumer total <= limit; that many bytes
