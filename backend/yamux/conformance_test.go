@@ -15,13 +15,7 @@ func TestConformance(t *testing.T) {
 	for _, kind := range linkKinds {
 		t.Run(kind, func(t *testing.T) {
 			backendtest.Run(t, func(t *testing.T) backendtest.Env {
-				e := newEnv(t, kind, nil, nil)
-				return backendtest.Env{
-					Dialer:       &offload.Dialer{Backend: e.b},
-					ListenConfig: &offload.ListenConfig{Backend: e.b},
-					StreamAddr:   "127.0.0.1:0",
-					PacketAddr:   "127.0.0.1:0",
-				}
+				return suiteEnv(newEnv(t, kind, nil, nil))
 			})
 		})
 	}
@@ -39,12 +33,17 @@ func TestConformanceChained(t *testing.T) {
 			Dial:         (&offload.Dialer{Backend: far}).DialContext,
 			Listen:       (&offload.ListenConfig{Backend: far}).Listen,
 			ListenPacket: (&offload.ListenConfig{Backend: far}).ListenPacket}
-		e := newEnv(t, linkPipe, g, nil)
-		return backendtest.Env{
-			Dialer:       &offload.Dialer{Backend: e.b},
-			ListenConfig: &offload.ListenConfig{Backend: e.b},
-			StreamAddr:   "127.0.0.1:0",
-			PacketAddr:   "127.0.0.1:0",
-		}
+		return suiteEnv(newEnv(t, linkPipe, g, nil))
 	})
+}
+
+// suiteEnv is the conformance environment of a test client: device
+// conns on both ends, listeners opened by the gateway on 127.0.0.1.
+func suiteEnv(e *env) backendtest.Env {
+	return backendtest.Env{
+		Dialer:       &offload.Dialer{Backend: e.b},
+		ListenConfig: &offload.ListenConfig{Backend: e.b},
+		StreamAddr:   "127.0.0.1:0",
+		PacketAddr:   "127.0.0.1:0",
+	}
 }

@@ -17,9 +17,16 @@ func TestHandoffLargeWrite(t *testing.T) {
 	readerParked(t, r)
 	data := pattern(3, 100<<10)
 	mustWrite(t, r, data)
-	res := await(t, ch)
-	if res.err != nil || res.n == 0 {
-		t.Fatalf("Read = %d, %v", res.n, res.err)
+	checkParkedRead(t, r, buf, await(t, ch), data, 1)
+}
+
+// checkParkedRead checks that a parked Read into buf returned at least
+// minN bytes and that they, followed by what the ring still holds, are
+// data.
+func checkParkedRead(t *testing.T, r *ring.Ring, buf []byte, res result, data []byte, minN int) {
+	t.Helper()
+	if res.err != nil || res.n < minN {
+		t.Fatalf("Read = %d, %v; want at least %d bytes", res.n, res.err, minN)
 	}
 	got := append([]byte(nil), buf[:res.n]...)
 	got = append(got, mustRead(t, r, len(data)-res.n)...)
@@ -42,15 +49,7 @@ func TestHandoffAppendedWrites(t *testing.T) {
 		mustWrite(t, r, p)
 		data = append(data, p...)
 	}
-	res := await(t, ch)
-	if res.err != nil || res.n < 1<<10 {
-		t.Fatalf("Read = %d, %v; want at least the first write", res.n, res.err)
-	}
-	got := append([]byte(nil), buf[:res.n]...)
-	got = append(got, mustRead(t, r, len(data)-res.n)...)
-	if !bytes.Equal(got, data) {
-		t.Fatal("bytes differ from what was written")
-	}
+	checkParkedRead(t, r, buf, await(t, ch), data, 1<<10)
 }
 
 // TestHandoffStream streams writes of mixed sizes, from below appendMin to
