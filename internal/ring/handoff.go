@@ -32,8 +32,9 @@ func (r *Ring) waitHandoff(p []byte) (int, error) {
 
 // tryHandoff copies a prefix of q into a parked reader's buffer if the
 // ring holds nothing the reader has not consumed. Producer only, gate
-// held. It reports how many bytes it handed over, and whether the reader
-// has yet to pick up an earlier hand-off (it is runnable, not waiting).
+// held. It reports how many bytes it handed over, and whether the parked
+// buffer is full of earlier hand-offs that the reader, woken but not yet
+// running, has still to collect.
 func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
 	if r.flags.Load() != 0 {
 		return 0, false
@@ -58,9 +59,9 @@ func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
 	return c, false
 }
 
-// handoffYields is how many times a large Write yields the processor to a
-// reader that has yet to pick up the previous hand-off before it queues
-// its bytes in the ring instead. The woken reader usually runs on the
+// handoffYields is how many times a Write yields the processor to a reader
+// whose buffer is full of hand-offs it has yet to collect, before it
+// queues its bytes in the ring instead. The woken reader usually runs on the
 // writer's processor; letting it take its bytes and park again with a
 // fresh buffer keeps every large write a single copy.
 const handoffYields = 2

@@ -18,10 +18,12 @@ func (r *Ring) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	// Fast path: an open ring with room for all of p in the tail block,
-	// too small a write for a hand-off. Publishing the bytes and opening
-	// the gate is one atomic add.
-	if n := len(p); (n < appendMin || n < handoffMin && !r.readPark.Load()) && r.flags.Load() == 0 && r.unpub == 0 &&
-		r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
+	// and a write too small for a hand-off, or a medium one with no
+	// reader waiting. Publishing the bytes and opening the gate is one
+	// atomic add.
+	n := len(p)
+	small := n < appendMin || n < handoffMin && !r.readPark.Load()
+	if small && r.flags.Load() == 0 && r.unpub == 0 && r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
 		copy(r.tail.buf[r.tw:], p)
 		r.tw += n
 		r.wtotal += int64(n)
