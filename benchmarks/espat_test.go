@@ -1,7 +1,6 @@
 package benchmarks
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend/espat"
 	"github.com/netoffload/offload/backend/espat/espatsim"
-	"github.com/netoffload/offload/backend/loopback"
 )
 
 // The ESP-AT benchmarks run the driver against the emulator on an
@@ -131,11 +129,7 @@ func readN(r io.Reader, buf []byte, n int) error {
 // conn is the device's, the second the far end's.
 func espatPair(baud int, cfg espat.Config) pairFunc {
 	return func(tb testing.TB) (net.Conn, net.Conn, func()) {
-		far := loopback.New(loopback.Config{})
-		ln, err := (&offload.ListenConfig{Backend: far}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
+		far, ln := farListener(tb)
 		port, sim := espatsim.Pipe(espatsim.Config{
 			Baud:         baud,
 			APs:          []espatsim.AccessPoint{{SSID: "bench"}},
@@ -148,14 +142,7 @@ func espatPair(baud int, cfg espat.Config) pairFunc {
 			port.Close()
 			tb.Fatal(err)
 		}
-		c1, err := (&offload.Dialer{Backend: m}).Dial("tcp", ln.Addr().String())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c2, err := ln.Accept()
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c1, c2 := dialAccept(tb, m, ln)
 		return c1, c2, func() {
 			c1.Close()
 			c2.Close()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/netoffload/offload"
+	"github.com/netoffload/offload/backend"
 	"github.com/netoffload/offload/backend/loopback"
 	"google.golang.org/grpc/test/bufconn"
 )
@@ -30,12 +31,26 @@ var streamImpls = []impl{
 }
 
 func loopbackPair(tb testing.TB) (net.Conn, net.Conn, func()) {
+	n, ln := farListener(tb)
+	c1, c2 := dialAccept(tb, n, ln)
+	return c1, c2, func() { c1.Close(); c2.Close(); ln.Close(); n.Close() }
+}
+
+// farListener opens an in-memory loopback network and a TCP listener on
+// it: the far end of the offload pairs.
+func farListener(tb testing.TB) (*loopback.Network, net.Listener) {
 	n := loopback.New(loopback.Config{})
 	ln, err := (&offload.ListenConfig{Backend: n}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c1, err := (&offload.Dialer{Backend: n}).Dial("tcp", ln.Addr().String())
+	return n, ln
+}
+
+// dialAccept dials ln through b and accepts the conn: the device's end
+// first, the far end second.
+func dialAccept(tb testing.TB, b backend.Backend, ln net.Listener) (net.Conn, net.Conn) {
+	c1, err := (&offload.Dialer{Backend: b}).Dial("tcp", ln.Addr().String())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -43,7 +58,27 @@ func loopbackPair(tb testing.TB) (net.Conn, net.Conn, func()) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return c1, c2, func() { c1.Close(); c2.Close(); ln.Close(); n.Close() }
+	return c1, c2
+}
+
+// acceptDial accepts on ln while dial runs, for listeners whose dial
+// waits for the accept.
+func acceptDial(tb testing.TB, ln net.Listener, dial func() (net.Conn, error)) (net.Conn, net.Conn) {
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() { c, err := ln.Accept(); ch <- res{c, err} }()
+	c1, err := dial()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := <-ch
+	if r.err != nil {
+		tb.Fatal(r.err)
+	}
+	return c1, r.c
 }
 
 func pipePair(testing.TB) (net.Conn, net.Conn, func()) {
@@ -53,21 +88,8 @@ func pipePair(testing.TB) (net.Conn, net.Conn, func()) {
 
 func bufconnPair(tb testing.TB) (net.Conn, net.Conn, func()) {
 	ln := bufconn.Listen(1 << 20)
-	type res struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() { c, err := ln.Accept(); ch <- res{c, err} }()
-	c1, err := ln.Dial()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r := <-ch
-	if r.err != nil {
-		tb.Fatal(r.err)
-	}
-	return c1, r.c, func() { c1.Close(); r.c.Close(); ln.Close() }
+	c1, c2 := acceptDial(tb, ln, ln.Dial)
+	return c1, c2, func() { c1.Close(); c2.Close(); ln.Close() }
 }
 
 func kernelPair(tb testing.TB, network, addr string) (net.Conn, net.Conn, func()) {
@@ -75,21 +97,8 @@ func kernelPair(tb testing.TB, network, addr string) (net.Conn, net.Conn, func()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	type res struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() { c, err := ln.Accept(); ch <- res{c, err} }()
-	c1, err := net.Dial(network, ln.Addr().String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r := <-ch
-	if r.err != nil {
-		tb.Fatal(r.err)
-	}
-	return c1, r.c, func() { c1.Close(); r.c.Close(); ln.Close() }
+	c1, c2 := acceptDial(tb, ln, func() (net.Conn, error) { return net.Dial(network, ln.Addr().String()) })
+	return c1, c2, func() { c1.Close(); c2.Close(); ln.Close() }
 }
 
 func unixPair(tb testing.TB) (net.Conn, net.Conn, func()) {

@@ -1,7 +1,6 @@
 package benchmarks
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 
 	hyamux "github.com/hashicorp/yamux"
 	"github.com/netoffload/offload"
-	"github.com/netoffload/offload/backend/loopback"
 	"github.com/netoffload/offload/backend/yamux"
 )
 
@@ -52,11 +50,7 @@ func tcpLink(tb testing.TB) (net.Conn, net.Conn, func()) { return kernelPair(tb,
 // backend on the other; the gateway dials a loopback network.
 func offloadYamuxPair(link linkFunc) pairFunc {
 	return func(tb testing.TB) (net.Conn, net.Conn, func()) {
-		far := loopback.New(loopback.Config{})
-		ln, err := (&offload.ListenConfig{Backend: far}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
+		far, ln := farListener(tb)
 		g := &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: far}).DialContext,
 			Logger: slog.New(slog.DiscardHandler)}
 		dev, gw, unlink := link(tb)
@@ -66,14 +60,7 @@ func offloadYamuxPair(link linkFunc) pairFunc {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		c1, err := (&offload.Dialer{Backend: be}).Dial("tcp", ln.Addr().String())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c2, err := ln.Accept()
-		if err != nil {
-			tb.Fatal(err)
-		}
+		c1, c2 := dialAccept(tb, be, ln)
 		return c1, c2, func() {
 			c1.Close()
 			c2.Close()

@@ -5,56 +5,14 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend"
+	"github.com/netoffload/offload/internal/testnet"
 )
-
-// echoServer listens on the host loopback and echoes every conn; it is
-// closed (with its conns) when the test ends.
-func echoServer(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				io.Copy(c, c)
-				c.Close()
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
 
 // testCtx is a hang guard for one operation.
 func testCtx(t testing.TB) context.Context {
@@ -96,14 +54,14 @@ func dialEcho(t *testing.T, m *Modem, addr string) net.Conn {
 
 func TestFaultBusy(t *testing.T) {
 	m, sim := openSim(t, simConfig(), Config{})
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	sim.BusyNext(5)
 	dialEcho(t, m, addr)
 }
 
 func TestFaultSendFail(t *testing.T) {
 	m, sim := openSim(t, simConfig(), Config{})
-	c := dialEcho(t, m, echoServer(t))
+	c := dialEcho(t, m, testnet.EchoServer(t))
 	sim.FailNextSends(1)
 	c.Write([]byte("lost"))
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -114,12 +72,12 @@ func TestFaultSendFail(t *testing.T) {
 	if _, err := c.Write([]byte("more")); !errors.Is(err, ErrSendFailed) {
 		t.Fatalf("Write after SEND FAIL: %v, want the sticky ErrSendFailed", err)
 	}
-	dialEcho(t, m, echoServer(t)) // other conns are unaffected
+	dialEcho(t, m, testnet.EchoServer(t)) // other conns are unaffected
 }
 
 func TestFaultLostNotice(t *testing.T) {
 	m, sim := openSim(t, simConfig(), Config{PollInterval: 20 * time.Millisecond})
-	c := dialEcho(t, m, echoServer(t))
+	c := dialEcho(t, m, testnet.EchoServer(t))
 	sim.LoseNextNotices(1)
 	if err := roundTrip(c, "the notice of this echo is lost"); err != nil {
 		t.Fatalf("round trip with a lost notice: %v", err)
@@ -128,7 +86,7 @@ func TestFaultLostNotice(t *testing.T) {
 
 func TestFaultReset(t *testing.T) {
 	m, sim := openSim(t, simConfig(), Config{})
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	c := dialEcho(t, m, addr)
 	lc := offload.ListenConfig{Backend: m}
 	ln, err := lc.Listen(testCtx(t), "tcp", "127.0.0.1:0")
@@ -154,7 +112,7 @@ func TestFaultReset(t *testing.T) {
 
 func TestFaultStall(t *testing.T) {
 	m, sim := openSim(t, simConfig(), Config{CommandTimeout: 300 * time.Millisecond})
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	sim.Stall(2 * time.Second)
 	d := offload.Dialer{Backend: m, Timeout: 500 * time.Millisecond}
 	_, err := d.Dial("tcp", addr)
@@ -197,7 +155,7 @@ func recovered(t *testing.T, m *Modem, addr string) {
 
 func TestFaultGarbage(t *testing.T) {
 	m, sim := openSim(t, simConfig(), Config{CommandTimeout: 300 * time.Millisecond})
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	sim.SetLineFaults(0.02, 0.05, 0.02, 0.05) // lose and corrupt bytes both ways
 	d := offload.Dialer{Backend: m, Timeout: 500 * time.Millisecond}
 	for range 5 {

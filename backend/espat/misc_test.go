@@ -13,6 +13,7 @@ import (
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend"
 	"github.com/netoffload/offload/backend/espat/espatsim"
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 func TestLookupHost(t *testing.T) {
@@ -42,7 +43,7 @@ func TestLookupHost(t *testing.T) {
 
 func TestTooManyLinks(t *testing.T) {
 	m, _ := openSim(t, simConfig(), Config{})
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	d := offload.Dialer{Backend: m}
 	for range maxLinks {
 		c, err := d.DialContext(testCtx(t), "tcp", addr)
@@ -59,7 +60,7 @@ func TestTooManyLinks(t *testing.T) {
 
 func TestCloseWriteUnsupported(t *testing.T) {
 	m, _ := openSim(t, simConfig(), Config{})
-	c := dialEcho(t, m, echoServer(t))
+	c := dialEcho(t, m, testnet.EchoServer(t))
 	err := c.(*offload.Conn).CloseWrite()
 	if !errors.Is(err, errors.ErrUnsupported) {
 		t.Fatalf("CloseWrite: %v, want ErrUnsupported", err)
@@ -81,7 +82,7 @@ func TestNoCoalesce(t *testing.T) {
 		}
 	}}
 	m, _ := openSim(t, simConfig(), cfg)
-	c := dialEcho(t, m, echoServer(t)) // one send
+	c := dialEcho(t, m, testnet.EchoServer(t)) // one send
 	const writes = 20
 	want := strings.Repeat("0123456789abcdef", writes)
 	for i := range writes {
@@ -122,7 +123,7 @@ func TestSwitchBaud(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	dialEcho(t, m, echoServer(t))
+	dialEcho(t, m, testnet.EchoServer(t))
 	if len(port.rates) != 1 || port.rates[0] != 921600 {
 		t.Fatalf("port rates %v, want [921600]", port.rates)
 	}
@@ -197,7 +198,7 @@ func TestJoinWiFi(t *testing.T) {
 	if ip := m.LocalIP(); ip != scfg.StationIP {
 		t.Errorf("LocalIP = %v, want %v", ip, scfg.StationIP)
 	}
-	dialEcho(t, m, echoServer(t))
+	dialEcho(t, m, testnet.EchoServer(t))
 
 	host, sim := espatsim.Pipe(scfg)
 	defer sim.Close()

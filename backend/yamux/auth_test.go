@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 // handshakeResult runs gateway g and a client with cfg over a pipe and
@@ -62,7 +64,7 @@ func TestAuthGatewayWithoutKey(t *testing.T) {
 func TestNoAuthOverTLSClientCerts(t *testing.T) {
 	guard(t, 10*time.Second)
 	e := newEnv(t, linkTLS, &Gateway{NoAuth: true, AllowAll: true}, &Config{})
-	c, err := dialer(e.b).Dial("tcp", echoServer(t))
+	c, err := dialer(e.b).Dial("tcp", testnet.EchoServer(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,43 +7,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/netoffload/offload"
+	"github.com/netoffload/offload/internal/testnet"
 )
-
-// echoServer listens on 127.0.0.1 and echoes each conn until EOF, then
-// half-closes its side. It stops at cleanup.
-func echoServer(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				io.Copy(c, c)
-				c.(*net.TCPConn).CloseWrite()
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String()
-}
 
 func dialer(b *Backend) *offload.Dialer { return &offload.Dialer{Backend: b} }
 
@@ -52,7 +22,7 @@ func TestDialEcho(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			guard(t, 20*time.Second)
 			e := newEnv(t, kind, nil, nil)
-			addr := echoServer(t)
+			addr := testnet.EchoServer(t)
 			c, err := dialer(e.b).Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
@@ -117,7 +87,7 @@ func TestDialContextCancel(t *testing.T) {
 		t.Fatalf("err = %v, want a deadline error", err)
 	}
 	// The session survives a failed dial.
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	c, err := dialer(e.b).Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +114,7 @@ func TestOpenTimeout(t *testing.T) {
 	if !errors.Is(err, syscall.ETIMEDOUT) {
 		t.Fatalf("err = %v, want ETIMEDOUT", err)
 	}
-	c, err := dialer(e.b).Dial("tcp", echoServer(t))
+	c, err := dialer(e.b).Dial("tcp", testnet.EchoServer(t))
 	if err != nil {
 		t.Fatalf("dial after a timed-out one: %v", err)
 	}

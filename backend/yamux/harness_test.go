@@ -2,15 +2,9 @@ package yamux
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/netip"
 	"os"
@@ -18,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 // Link kinds of the carrier matrix.
@@ -111,32 +107,10 @@ func testCerts(t testing.TB) tlsConfigs {
 }
 
 func makeCerts() (tlsConfigs, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, pool, err := testnet.SelfSigned("gateway.test")
 	if err != nil {
 		return tlsConfigs{}, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "offload test"},
-		DNSNames:              []string{"gateway.test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tlsConfigs{}, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tlsConfigs{}, err
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 	return tlsConfigs{
 		client: &tls.Config{RootCAs: pool, ServerName: "gateway.test", Certificates: []tls.Certificate{cert}},
 		server: &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert},

@@ -11,11 +11,12 @@ import (
 
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend"
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 func TestMaxStreams(t *testing.T) {
 	guard(t, 10*time.Second)
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	// The control stream takes one of the three.
 	e := newEnv(t, linkPipe, &Gateway{AllowAll: true, MaxStreams: 3}, nil)
 	var conns []net.Conn
@@ -86,7 +87,7 @@ func rawRequest(t *testing.T, e *env, b []byte) (uint8, error) {
 // and its other streams live on.
 func TestBadRequests(t *testing.T) {
 	guard(t, 10*time.Second)
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	e := newEnv(t, linkPipe, &Gateway{AllowAll: true, MaxHeader: 64}, nil)
 	live, err := dialer(e.b).Dial("tcp", addr)
 	if err != nil {
@@ -135,7 +136,7 @@ func TestLookupHost(t *testing.T) {
 		t.Errorf("LookupHost of a malformed name: %v", err)
 	}
 	// Through the socket API: names resolve on the gateway.
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	_, port, _ := net.SplitHostPort(addr)
 	hosts["echo.test"] = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	c, err := (&offload.Dialer{Backend: e.b}).Dial("tcp", "echo.test:"+port)

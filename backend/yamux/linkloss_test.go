@@ -10,22 +10,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netoffload/offload/internal/testnet"
 )
 
-// sinkDial is a gateway Dial whose conns swallow everything and never
-// answer: writers on the device keep the link busy.
-func sinkDial(wg *sync.WaitGroup) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, far := halfPipe()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer far.Close()
-			io.Copy(io.Discard, far)
-		}()
-		return c, nil
-	}
-}
+// sink swallows everything and never answers: writers on the device keep
+// the link busy.
+func sink(far *halfConn) { io.Copy(io.Discard, far) }
 
 // blockedCalls starts a blocked Read, a busy Write loop, a blocked Accept
 // and a blocked ReadFrom on e, and returns a channel of their results.
@@ -80,24 +71,35 @@ func expectFailures(t *testing.T, errs <-chan error, n int) {
 	}
 }
 
-func TestLinkCut(t *testing.T) {
-	guard(t, 20*time.Second)
+// lossEnv joins a client to a gateway over the link ends cl and gl, with
+// the default link timeout; the gateway's dials go to sinks. Cleanup
+// closes both and waits for the sinks.
+func lossEnv(t *testing.T, cl, gl net.Conn) *env {
+	t.Helper()
 	var sinks sync.WaitGroup
-	defer sinks.Wait()
-	cl, gl := net.Pipe()
-	g := &Gateway{PSK: testKey, AllowAll: true, Dial: sinkDial(&sinks), Logger: quiet}
+	t.Cleanup(sinks.Wait) // runs last
+	g := &Gateway{PSK: testKey, AllowAll: true, Dial: memDial(&sinks, sink), Logger: quiet}
 	served := make(chan error, 1)
 	go func() { served <- g.ServeConn(gl) }()
 	b, err := Client(cl, &Config{PSK: testKey, Logger: quiet})
 	if err != nil {
+		g.Close()
+		<-served
 		t.Fatal(err)
 	}
-	defer func() { b.Close(); g.Close(); <-served }()
-	errs := blockedCalls(t, &env{b: b, g: g})
+	t.Cleanup(func() { b.Close(); g.Close(); <-served })
+	return &env{b: b, g: g}
+}
+
+func TestLinkCut(t *testing.T) {
+	guard(t, 20*time.Second)
+	cl, gl := net.Pipe()
+	e := lossEnv(t, cl, gl)
+	errs := blockedCalls(t, e)
 	cl.Close() // the link dies under a transfer
 	expectFailures(t, errs, 4)
-	<-b.Done()
-	if _, err := dialer(b).Dial("tcp", "192.0.2.1:9"); !errors.Is(err, syscall.ENETDOWN) {
+	<-e.b.Done()
+	if _, err := dialer(e.b).Dial("tcp", "192.0.2.1:9"); !errors.Is(err, syscall.ENETDOWN) {
 		t.Errorf("dial after link loss: %v, want ENETDOWN", err)
 	}
 }
@@ -129,29 +131,20 @@ func (b *blackhole) Read(p []byte) (int, error) {
 // found dead by keepalives, and everything on it fails.
 func TestLinkSilent(t *testing.T) {
 	guard(t, 20*time.Second)
-	var sinks sync.WaitGroup
-	defer sinks.Wait()
 	c, gl := net.Pipe()
 	cl := &blackhole{Conn: c}
-	g := &Gateway{PSK: testKey, AllowAll: true, Dial: sinkDial(&sinks), Logger: quiet}
-	served := make(chan error, 1)
-	go func() { served <- g.ServeConn(gl) }()
-	b, err := Client(cl, &Config{PSK: testKey, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { b.Close(); g.Close(); <-served }()
-	errs := blockedCalls(t, &env{b: b, g: g})
+	e := lossEnv(t, cl, gl)
+	errs := blockedCalls(t, e)
 	cl.cut.Store(true)
 	expectFailures(t, errs, 4)
-	<-b.Done()
+	<-e.b.Done()
 }
 
 // TestRedial: after the link dies the client redials; old conns stay
 // failed and new dials wait for the new link.
 func TestRedial(t *testing.T) {
 	guard(t, 20*time.Second)
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	g := &Gateway{PSK: testKey, AllowAll: true, Logger: quiet}
 	var served sync.WaitGroup
 	defer served.Wait()

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 func TestParseAllowRule(t *testing.T) {
@@ -65,8 +67,8 @@ func TestParsePortRanges(t *testing.T) {
 
 func TestDenied(t *testing.T) {
 	guard(t, 10*time.Second)
-	allowed := echoServer(t)
-	other := echoServer(t)
+	allowed := testnet.EchoServer(t)
+	other := testnet.EchoServer(t)
 	rule, err := ParseAllowRule(allowed)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +105,7 @@ func TestDenied(t *testing.T) {
 // addresses are dialed.
 func TestDeniedByName(t *testing.T) {
 	guard(t, 10*time.Second)
-	addr := echoServer(t)
+	addr := testnet.EchoServer(t)
 	ap := netip.MustParseAddrPort(addr)
 	rule := Rule{Prefix: netip.PrefixFrom(ap.Addr(), 32)}
 	g := &Gateway{PSK: testKey, Allow: []Rule{rule}, Resolve: func(ctx context.Context, network, host string) ([]netip.Addr, error) {

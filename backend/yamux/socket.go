@@ -121,6 +121,23 @@ func (s *socket) request(ctx context.Context, req request) (*clientSession, *ent
 	return sess, e, rep, err
 }
 
+// requestAddrs makes a DIAL or LISTEN request and decodes its OK body:
+// two binary addresses, local then remote. A body that does not decode
+// resets the stream and fails with EPROTO.
+func (s *socket) requestAddrs(ctx context.Context, req request) (*clientSession, *entry, netip.AddrPort, netip.AddrPort, error) {
+	sess, e, rep, err := s.request(ctx, req)
+	if err != nil {
+		return nil, nil, netip.AddrPort{}, netip.AddrPort{}, err
+	}
+	addrs, err := decodeAddrs(rep.body)
+	if err != nil || len(addrs) != 2 {
+		sess.reset(e, syscall.EPROTO)
+		sess.reg.remove(e)
+		return nil, nil, netip.AddrPort{}, netip.AddrPort{}, syscall.EPROTO
+	}
+	return sess, e, addrs[0], addrs[1], nil
+}
+
 // Bind sets the local address. A datagram socket is bound on the gateway
 // at once (ListenPacket there), so errors such as EADDRINUSE or EACCES
 // show here. For stream sockets the address is used by Listen; Connect

@@ -25,17 +25,11 @@ func (s *socket) openListener(ctx context.Context, backlog int) (*listener, erro
 		backlog = 128
 	}
 	req := request{op: opListen, network: s.netc, arg: uint32(backlog), payload: []byte(hostPortString(local))}
-	sess, e, rep, err := s.request(ctx, req)
+	sess, e, bound, _, err := s.requestAddrs(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	addrs, err := decodeAddrs(rep.body)
-	if err != nil || len(addrs) < 1 {
-		sess.reset(e, syscall.EPROTO)
-		sess.reg.remove(e)
-		return nil, syscall.EPROTO
-	}
-	return startListener(sess, e, s.opts, addrs[0], backlog), nil
+	return startListener(sess, e, s.opts, bound, backlog), nil
 }
 
 // listener is a device-side listening socket's engine.

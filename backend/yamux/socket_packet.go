@@ -14,19 +14,13 @@ import (
 // on the gateway; its stream then carries framed datagrams both ways.
 func (s *socket) openDatagram(ctx context.Context, op uint8, addr netip.AddrPort) (*datagram, error) {
 	req := request{op: op, network: s.netc, payload: []byte(hostPortString(addr))}
-	sess, e, rep, err := s.request(ctx, req)
+	sess, e, local, remote, err := s.requestAddrs(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	addrs, err := decodeAddrs(rep.body)
-	if err != nil || len(addrs) != 2 {
-		sess.reset(e, syscall.EPROTO)
-		sess.reg.remove(e)
-		return nil, syscall.EPROTO
-	}
-	d := &datagram{s: sess, e: e, pq: s.pq, local: addrs[0], remote: addrs[1], ended: make(chan struct{})}
+	d := &datagram{s: sess, e: e, pq: s.pq, local: local, remote: remote, ended: make(chan struct{})}
 	if op == opDial {
-		d.filter = addrs[1]
+		d.filter = remote
 	}
 	d.start()
 	return d, nil

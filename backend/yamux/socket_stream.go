@@ -33,17 +33,11 @@ func frameLimit(l *frameLink) int {
 // dialStream asks the gateway to dial remote and starts the pumps.
 func (s *socket) dialStream(ctx context.Context, remote netip.AddrPort) (*streamConn, error) {
 	req := request{op: opDial, network: s.netc, payload: []byte(remote.String())}
-	sess, e, rep, err := s.request(ctx, req)
+	sess, e, local, remote, err := s.requestAddrs(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	addrs, err := decodeAddrs(rep.body)
-	if err != nil || len(addrs) != 2 {
-		sess.reset(e, syscall.EPROTO)
-		sess.reg.remove(e)
-		return nil, syscall.EPROTO
-	}
-	return startStream(sess, e, s.opts, addrs[0], addrs[1]), nil
+	return startStream(sess, e, s.opts, local, remote), nil
 }
 
 // streamConn moves a connected stream socket's bytes: the send pump drains

@@ -13,20 +13,26 @@ import (
 	"time"
 )
 
-// pipeEchoDial is a gateway Dial that answers every dial with an
-// in-memory conn echoing until EOF: no sockets, so thousands are cheap.
-func pipeEchoDial(wg *sync.WaitGroup) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// memDial is a gateway Dial that answers every dial with an in-memory
+// conn whose far end serve runs (and closes after): no sockets, so
+// thousands are cheap. wg counts the serve goroutines.
+func memDial(wg *sync.WaitGroup, serve func(far *halfConn)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, far := halfPipe()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer far.Close()
-			io.Copy(far, far)
-			far.CloseWrite()
+			serve(far)
 		}()
 		return c, nil
 	}
+}
+
+// echo echoes until EOF, then half-closes.
+func echo(far *halfConn) {
+	io.Copy(far, far)
+	far.CloseWrite()
 }
 
 // halfConn is an in-memory conn with CloseWrite, made of two net.Pipes,
@@ -65,7 +71,7 @@ func TestManyStreams(t *testing.T) {
 	const conns, size = 1000, 4 << 10
 	var echoes sync.WaitGroup
 	defer echoes.Wait()
-	e := newEnv(t, linkPipe, &Gateway{AllowAll: true, Dial: pipeEchoDial(&echoes)}, nil)
+	e := newEnv(t, linkPipe, &Gateway{AllowAll: true, Dial: memDial(&echoes, echo)}, nil)
 	d := dialer(e.b)
 	var wg sync.WaitGroup
 	errs := make(chan error, conns)

@@ -1,53 +1,17 @@
 package espatsim
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
-	"math/big"
 	"net"
 	"testing"
-	"time"
+
+	"github.com/netoffload/offload/internal/testnet"
 )
 
-// testCert makes a self-signed certificate for 127.0.0.1 and a pool that
-// trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "espatsim test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
 func TestSSLClient(t *testing.T) {
-	cert, pool := testCert(t)
+	cert, pool := selfSigned(t)
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +47,7 @@ func TestSSLClient(t *testing.T) {
 }
 
 func TestSSLClientBadCert(t *testing.T) {
-	cert, _ := testCert(t)
+	cert, _ := selfSigned(t)
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +67,7 @@ func TestSSLClientBadCert(t *testing.T) {
 }
 
 func TestSSLServer(t *testing.T) {
-	cert, pool := testCert(t)
+	cert, pool := selfSigned(t)
 	cfg := serverConfig(V2)
 	h0 := newQuietHost(t, cfg)
 	h0.cmd("AT+CIPMUX=1", "\r\nOK\r\n")
@@ -122,4 +86,14 @@ func TestSSLServer(t *testing.T) {
 	h.expect("0,CONNECT\r\n")
 	c.Write([]byte("tls!"))
 	h.expect("\r\n+IPD,0,4:tls!")
+}
+
+// selfSigned is a certificate for 127.0.0.1 and a pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	cert, pool, err := testnet.SelfSigned("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, pool
 }

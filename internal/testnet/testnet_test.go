@@ -1,0 +1,46 @@
+package testnet
+
+import (
+	"crypto/x509"
+	"io"
+	"net"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestSelfSignedVerifies(t *testing.T) {
+	cert, pool, err := SelfSigned("127.0.0.1", "gateway.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"127.0.0.1", "gateway.test"} {
+		if err := cert.Leaf.VerifyHostname(host); err != nil {
+			t.Errorf("VerifyHostname(%q): %v", host, err)
+		}
+	}
+	if _, err := cert.Leaf.Verify(x509.VerifyOptions{Roots: pool}); err != nil {
+		t.Errorf("Verify against its own pool: %v", err)
+	}
+	if cert.Leaf.VerifyHostname("other.test") == nil {
+		t.Error("the certificate verifies for a host it does not name")
+	}
+}
+
+func TestEchoServerEchoesAndHalfCloses(t *testing.T) {
+	c, err := net.Dial("tcp", EchoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.TCPConn).CloseWrite()
+	got, err := io.ReadAll(c)
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("read %q, %v; want the echo, then EOF", got, err)
+	}
+}
