@@ -19,7 +19,9 @@ func (r *Ring) waitHandoff(p []byte) (int, error) {
 	r.mu.Lock()
 	r.parked, r.parkedN = p, 0
 	r.mu.Unlock()
+	r.offered.Store(true)
 	err := r.waitData()
+	r.offered.Store(false)
 	r.mu.Lock()
 	n := r.parkedN
 	r.parked, r.parkedN = nil, 0

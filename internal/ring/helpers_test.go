@@ -3,6 +3,7 @@ package ring_test
 import (
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,4 +182,15 @@ func blockedWriter(t *testing.T, p []byte) (*ring.Ring, <-chan result) {
 	ch := goWrite(r, p)
 	writerParked(t, r)
 	return r, ch
+}
+
+// awaitGroup waits for wg, failing the test if it takes implausibly long.
+func awaitGroup(t *testing.T, wg *sync.WaitGroup) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	await(t, done)
 }

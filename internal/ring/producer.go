@@ -14,25 +14,39 @@ func (r *Ring) Write(p []byte) (int, error) {
 	if expired(&r.wdlArmed, r.wdl) {
 		return 0, errTimeout
 	}
-	if err := r.acquireProducer(); err != nil {
-		return 0, err
+	// Writes large enough for a hand-off take the gate held at once: they
+	// go to the slow path anyway.
+	v, ok := uint64(0), false
+	if len(p) < handoffMin {
+		v, ok = r.prod.tryAcquireBusy()
+	}
+	if !ok {
+		if err := r.acquireProducer(); err != nil {
+			return 0, err
+		}
+		total, err := r.write(p)
+		r.releaseProducer()
+		return total, err
 	}
 	// Fast path: an open ring with room for all of p in the tail block,
 	// and a write too small for a hand-off, or a medium one with no
-	// reader waiting. Publishing the bytes and opening the gate is one
-	// atomic add.
+	// hand-off offered. The gate was taken busy, so publishing the bytes
+	// and opening it is one plain store.
 	n := len(p)
-	small := n < appendMin || n < handoffMin && !r.readPark.Load()
+	small := n < appendMin || n < handoffMin && !r.handoffOffered()
 	if small && r.flags.Load() == 0 && r.unpub == 0 && r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
 		copy(r.tail.buf[r.tw:], p)
 		r.tw += n
 		r.wtotal += int64(n)
-		r.prod.release(int64(n), r.prodGateCh)
+		if r.prod.releaseBusy(v, int64(n)) {
+			kick(r.dataCh)
+		}
 		if n > 0 {
-			r.wakeConsumer()
+			r.notifyReadable()
 		}
 		return n, nil
 	}
+	r.prod.own(v)
 	total, err := r.write(p)
 	r.releaseProducer()
 	return total, err
@@ -52,7 +66,7 @@ func (r *Ring) write(p []byte) (int, error) {
 		if total == len(p) {
 			return total, nil
 		}
-		if len(p)-total >= appendMin && r.readPark.Load() {
+		if len(p)-total >= appendMin && r.handoffOffered() {
 			c, pending := r.tryHandoff(p[total:])
 			if c > 0 {
 				total += c
@@ -179,8 +193,10 @@ func (r *Ring) Commit(n int) {
 	}
 	r.tw += n
 	r.wtotal += int64(n)
-	r.prod.add(int64(n))
-	r.wakeConsumer()
+	if r.prod.add(int64(n)) {
+		kick(r.dataCh)
+	}
+	r.notifyReadable()
 }
 
 // ReadFrom fills the ring from src until src reports io.EOF (returned as

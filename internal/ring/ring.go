@@ -16,10 +16,13 @@
 // its place in the head block and adds what it took to its own total.
 // Each side caches the other's total and reloads it only when it seems to
 // have run out, so the two cores rarely contend for a cache line. A side's
-// total shares one atomic word with that side's gate bit, so a call
-// publishes its bytes and releases the gate in one atomic add: a Write or
-// Read costs one CAS, a copy and one add, and takes no lock. The mutex is
-// for the slow paths only: parking, closing, deadlines.
+// total shares one atomic word with that side's gate bits and the other
+// side's park bit (side.go). A small Write or Read takes its gate with one
+// CAS, copies, and publishes its bytes and opens the gate with one plain
+// (release) store: one locked instruction per call, and no lock. Calls
+// that may block hold the gate in a mode whose updates are all atomic
+// read-modify-writes. The mutex is for the slow paths only: parking,
+// closing, deadlines, hand-offs.
 //
 // A consumer whose ring is paired with the ring it writes to (PairWith,
 // for in-memory conn pairs) yields the processor briefly before parking
@@ -53,9 +56,12 @@
 //     drains what is buffered and then reads io.EOF; after CloseRead or
 //     Abort it gets the given error at once.
 //   - Blocked calls wait on channels that closes, deadlines and the other
-//     side signal: nothing polls. A side about to park announces it with
-//     an atomic flag and re-checks (the producer publishes, then checks
-//     the flag), so no wake-up is lost.
+//     side signal. A side about to park sets the park bit in the other
+//     side's word unless that side's total has moved on; whoever moves it
+//     next clears the bit and wakes the waiter, so no wake-up is lost. The
+//     one wait that is not on a channel is for a fast-path call's closing
+//     store, which follows within one short copy: the waiter re-reads the
+//     word, then yields (side.waitStore).
 //
 // Lock order: mu is the only lock; no callback runs with it held.
 package ring
@@ -114,10 +120,9 @@ type Ring struct {
 	cons side // consumer gate + bytes released so far
 	_    [64]byte
 
-	flags     atomic.Uint32 // flag bits; rarely written
-	readPark  atomic.Bool   // a consumer is parked (or about to) for data
-	writePark atomic.Bool   // a producer is parked (or about to) for space
-	_         [64]byte
+	flags   atomic.Uint32 // flag bits; rarely written
+	offered atomic.Bool   // a parked Read offers its buffer (handoff.go)
+	_       [64]byte
 
 	mu      sync.Mutex // guards the fields below and the slow paths
 	wErr    error      // what producers get after CloseWrite

@@ -1,45 +1,162 @@
 package ring
 
-import "sync/atomic"
+import (
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
 
-// heldBit is the gate bit of a side's word.
-const heldBit = 1 << 63
+// Bits of a side's word above its running total.
+const (
+	// heldBit: the gate is held by a call that may block (a slow path).
+	// Others may still update the word with atomic read-modify-writes.
+	heldBit = 1 << 63
+	// busyBit: the gate is held by a fast-path call that neither blocks
+	// nor lets anyone else write the word, so it can release with a plain
+	// store. Whoever wants the word meanwhile waits for that store.
+	busyBit = 1 << 62
+	// parkBit: the other side is parked until this side's total grows.
+	// The waiter sets it (announce); whoever adds to the total after that
+	// clears it and wakes the waiter.
+	parkBit = 1 << 61
 
-// side is one end of the ring: an atomic word whose top bit is the gate
-// (set while a producer, or consumer, call runs, so that concurrent Writes
-// or Reads take turns) and whose other bits are the running total of
-// bytes that side has published (producer) or released (consumer).
+	stateBits = heldBit | busyBit | parkBit
+)
+
+// side is one end of the ring: an atomic word whose top bits are the gate
+// (held while a producer, or consumer, call runs, so that concurrent
+// Writes or Reads take turns) and the park bit, and whose other bits are
+// the running total of bytes that side has published (producer) or
+// released (consumer).
 //
-// Waiters for the gate count themselves in wait before retrying; a holder
-// releases with an atomic add and then loads wait. Both are sequentially
-// consistent, so either the waiter's retry sees the gate open or the
-// holder sees the waiter and wakes it.
+// A gate held in the busy mode is released with a plain store, saving a
+// locked instruction on every small Write. That store overwrites the word,
+// so while busy is set nobody else may set a bit in it: waiters for the
+// gate and the other side about to park wait for the store (it follows
+// within one short copy). Only a woken waiter clears parkBit behind a
+// busy holder's back, which is harmless: the holder's store clears it
+// too, or sets it again and costs one spurious wake-up.
+//
+// Waiters for a held gate count themselves in wait before retrying; a
+// holder releases with an atomic add and then loads wait. Both are
+// sequentially consistent, so either the waiter's retry sees the gate
+// open or the holder sees the waiter and wakes it.
 type side struct {
 	word atomic.Uint64
 	wait atomic.Int32
 }
 
 // total returns the side's running byte total.
-func (s *side) total() int64 { return int64(s.word.Load() &^ heldBit) }
+func (s *side) total() int64 { return int64(s.word.Load() &^ stateBits) }
 
-// tryAcquire takes the gate if it is open.
+// tryAcquire takes the gate in held mode if it is open.
 func (s *side) tryAcquire() bool {
 	v := s.word.Load()
-	return v&heldBit == 0 && s.word.CompareAndSwap(v, v|heldBit)
+	return v&(heldBit|busyBit) == 0 && s.word.CompareAndSwap(v, v|heldBit)
 }
 
-// add adds c to the total, leaving the gate as it is.
-func (s *side) add(c int64) {
-	if c > 0 {
-		s.word.Add(uint64(c))
+// announce sets parkBit for a waiter on the other side, unless the total
+// is already past after, in which case it reports false and the waiter
+// goes on. A busy holder's plain store would wipe the bit, so the waiter
+// first waits for that store, which follows within one short copy.
+func (s *side) announce(after int64) bool {
+	for {
+		v := s.word.Load()
+		switch {
+		case int64(v&^stateBits) > after:
+			return false
+		case v&parkBit != 0:
+			return true
+		case v&busyBit != 0:
+			s.waitStore(v)
+		case s.word.CompareAndSwap(v, v|parkBit):
+			return true
+		}
 	}
 }
 
-// release adds c to the total and opens the gate in one atomic add (adding
-// 2^63 flips the set gate bit off), then wakes a gate waiter if any.
-func (s *side) release(c int64, ch chan struct{}) {
-	s.word.Add(uint64(c) + heldBit)
+// waitStore waits for a busy word to change from v. The holder stores it
+// within one short copy unless it lost its processor meanwhile: it first
+// re-reads the word, then yields the processor (the holder may be a
+// goroutine the Go scheduler preempted), and then the thread (the holder's
+// thread may be one the operating system descheduled, and a waiter that
+// keeps the CPU busy only delays it).
+func (s *side) waitStore(v uint64) {
+	for spins := 0; s.word.Load() == v; spins++ {
+		switch {
+		case spins < busySpins:
+		case spins < busySpins+busyYields:
+			runtime.Gosched()
+		default:
+			osYield()
+		}
+	}
+}
+
+// busySpins is how many times a waiter for a busy holder re-reads the word
+// before it yields the processor, and busyYields how many times it yields
+// that before it yields its thread.
+const (
+	busySpins  = 100
+	busyYields = 4
+)
+
+// clearPark drops parkBit after a waiter woke for another reason than a
+// growing total (a close, a hand-off, a deadline).
+func (s *side) clearPark() {
+	if s.word.Load()&parkBit != 0 {
+		s.unpark()
+	}
+}
+
+// tryAcquireBusy takes the gate in busy mode if it is open, returning the
+// word as it was. The holder must end with releaseBusy or own.
+func (s *side) tryAcquireBusy() (uint64, bool) {
+	v := s.word.Load()
+	return v, v&(heldBit|busyBit) == 0 && s.word.CompareAndSwap(v, v|busyBit)
+}
+
+// releaseBusy adds c to the total and opens a gate taken with
+// tryAcquireBusy (v is what it returned), with one plain store. It
+// reports whether the other side was parked and must be woken.
+//
+//go:nosplit
+func (s *side) releaseBusy(v uint64, c int64) bool {
+	woke := false
+	if c > 0 {
+		woke = v&parkBit != 0
+		v = v&^parkBit + uint64(c)
+	}
+	storeRelease(s.ptr(), v)
+	return woke
+}
+
+// own turns a busy gate (v from tryAcquireBusy) into a held one, for a
+// call that found it has to take the slow path.
+func (s *side) own(v uint64) { storeRelease(s.ptr(), v|heldBit) }
+
+// release adds c to the total and opens a held gate in one atomic add
+// (adding 2^63 flips the set gate bit off), then wakes a gate waiter if
+// any. It reports whether the other side was parked and must be woken.
+func (s *side) release(c int64, ch chan struct{}) bool {
+	nv := s.word.Add(uint64(c) + heldBit)
 	if s.wait.Load() > 0 {
 		kick(ch)
 	}
+	return c > 0 && nv&parkBit != 0 && s.unpark()
 }
+
+// add adds c to the total, leaving the gate as it is. It reports whether
+// the other side was parked and must be woken.
+func (s *side) add(c int64) bool {
+	if c <= 0 {
+		return false
+	}
+	return s.word.Add(uint64(c))&parkBit != 0 && s.unpark()
+}
+
+// unpark clears parkBit, reporting whether this call cleared it (and so
+// owes the other side a wake-up).
+func (s *side) unpark() bool { return s.word.And(^uint64(parkBit))&parkBit != 0 }
+
+func (s *side) ptr() *uint64 { return (*uint64)(unsafe.Pointer(&s.word)) }

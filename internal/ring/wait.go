@@ -18,9 +18,11 @@ func (r *Ring) acquireProducer() error {
 func (r *Ring) releaseProducer() {
 	c := r.unpub
 	r.unpub = 0
-	r.prod.release(c, r.prodGateCh)
+	if r.prod.release(c, r.prodGateCh) {
+		kick(r.dataCh)
+	}
 	if c > 0 {
-		r.wakeConsumer()
+		r.notifyReadable()
 	}
 }
 
@@ -38,21 +40,41 @@ func (r *Ring) acquireConsumer() error {
 func (r *Ring) releaseConsumer() {
 	c := r.unrel
 	r.unrel = 0
-	r.cons.release(c, r.consGateCh)
+	if r.cons.release(c, r.consGateCh) {
+		kick(r.spaceCh)
+	}
 	if c > 0 {
-		r.wakeProducer()
+		r.notifyWritable()
 	}
 }
 
 func acquireSlow(s *side, ch chan struct{}, deadline func() <-chan struct{}) error {
-	s.wait.Add(1)
-	defer s.wait.Add(-1)
-	for !s.tryAcquire() {
-		select {
-		case <-ch:
-		case <-deadline():
-			return errTimeout
+	for {
+		if s.tryAcquire() {
+			break
 		}
+		if s.word.Load()&busyBit != 0 {
+			// A fast-path holder stores the word within one short copy
+			// and does not look for waiters: let it run, then retry.
+			select {
+			case <-deadline():
+				return errTimeout
+			default:
+			}
+			runtime.Gosched()
+			continue
+		}
+		s.wait.Add(1)
+		if s.word.Load()&heldBit != 0 {
+			// Held: its release sees wait and kicks ch.
+			select {
+			case <-ch:
+			case <-deadline():
+				s.wait.Add(-1)
+				return errTimeout
+			}
+		}
+		s.wait.Add(-1)
 	}
 	// Another waiter may have been woken for the same release; let it retry.
 	kick(ch)
@@ -75,26 +97,17 @@ func (r *Ring) wdlDone() <-chan struct{} {
 	return nil
 }
 
-// wakeConsumer wakes a parked consumer after bytes were published.
-func (r *Ring) wakeConsumer() {
-	if r.readPark.Load() {
-		kick(r.dataCh)
-	}
-	r.notifyReadable()
-}
-
-// wakeProducer wakes a parked producer after bytes were released.
-func (r *Ring) wakeProducer() {
-	if r.writePark.Load() {
-		kick(r.spaceCh)
-	}
-	r.notifyWritable()
-}
+// handoffOffered reports whether a parked Read offers its buffer for a
+// direct hand-off. It stays set until that Read returns, unlike parkBit,
+// which the first publish clears.
+func (r *Ring) handoffOffered() bool { return r.offered.Load() }
 
 // waitData parks the consumer until the producer publishes bytes, either
 // side closes, the hold lifts, or the read deadline passes. It may return
-// spuriously; callers re-check. The consumer announces itself in readPark
-// and then re-checks; the producer publishes and then loads readPark.
+// spuriously; callers re-check. The consumer announces itself by setting
+// parkBit in the producer word, unless bytes arrived; whoever publishes
+// next clears the bit and wakes it. Closes and SetHold wake it through
+// dataCh directly.
 func (r *Ring) waitData() error {
 	r.flushConsumer()
 	if r.replyLikely() {
@@ -105,10 +118,15 @@ func (r *Ring) waitData() error {
 			}
 		}
 	}
-	r.readPark.Store(true)
-	defer r.readPark.Store(false)
-	if f := r.flags.Load(); f&flagRClosed != 0 || f&flagHold == 0 && (f&flagWClosed != 0 || r.prod.total() > r.rtotal) {
+	f := r.flags.Load()
+	if f&flagRClosed != 0 {
 		return nil
+	}
+	if f&flagHold == 0 {
+		if f&flagWClosed != 0 || !r.prod.announce(r.rtotal) {
+			return nil
+		}
+		defer r.prod.clearPark()
 	}
 	if done := r.rdlDone(); done != nil {
 		select {
@@ -123,14 +141,14 @@ func (r *Ring) waitData() error {
 }
 
 // waitSpace parks the producer until the consumer frees space, either side
-// closes, or the write deadline passes. It may return spuriously.
+// closes, or the write deadline passes. It may return spuriously. The
+// producer announces itself by setting parkBit in the consumer word.
 func (r *Ring) waitSpace() error {
 	r.flushProducer()
-	r.writePark.Store(true)
-	defer r.writePark.Store(false)
-	if r.wtotal-r.cons.total() < r.limit || r.flags.Load()&(flagRClosed|flagWClosed) != 0 {
+	if r.flags.Load()&(flagRClosed|flagWClosed) != 0 || !r.cons.announce(r.wtotal-r.limit) {
 		return nil
 	}
+	defer r.cons.clearPark()
 	if done := r.wdlDone(); done != nil {
 		select {
 		case <-r.spaceCh:
@@ -146,18 +164,22 @@ func (r *Ring) waitSpace() error {
 // flushProducer publishes pending bytes without releasing the gate.
 func (r *Ring) flushProducer() {
 	if r.unpub > 0 {
-		r.prod.add(r.unpub)
+		if r.prod.add(r.unpub) {
+			kick(r.dataCh)
+		}
 		r.unpub = 0
-		r.wakeConsumer()
+		r.notifyReadable()
 	}
 }
 
 // flushConsumer releases consumed bytes without releasing the gate.
 func (r *Ring) flushConsumer() {
 	if r.unrel > 0 {
-		r.cons.add(r.unrel)
+		if r.cons.add(r.unrel) {
+			kick(r.spaceCh)
+		}
 		r.unrel = 0
-		r.wakeProducer()
+		r.notifyWritable()
 	}
 }
 
