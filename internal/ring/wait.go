@@ -53,15 +53,15 @@ func acquireSlow(s *side, ch chan struct{}, deadline func() <-chan struct{}) err
 		if s.tryAcquire() {
 			break
 		}
-		if s.word.Load()&busyBit != 0 {
+		if v := s.word.Load(); v&busyBit != 0 {
 			// A fast-path holder stores the word within one short copy
-			// and does not look for waiters: let it run, then retry.
+			// and does not look for waiters: wait for that store.
 			select {
 			case <-deadline():
 				return errTimeout
 			default:
 			}
-			runtime.Gosched()
+			s.waitStore(v)
 			continue
 		}
 		s.wait.Add(1)
