@@ -76,16 +76,17 @@ func (s *side) announce(after int64) bool {
 }
 
 // waitStore waits for a busy word to change from v. The holder stores it
-// within one short copy unless it lost its processor meanwhile: it first
-// re-reads the word, then yields the processor (the holder may be a
-// goroutine the Go scheduler preempted), and then the thread (the holder's
-// thread may be one the operating system descheduled, and a waiter that
-// keeps the CPU busy only delays it).
+// within one short copy unless it lost its processor meanwhile: the waiter
+// first re-reads the word, then yields the processor (the holder may be a
+// goroutine the Go scheduler preempted), and then mostly the thread (the
+// holder's thread may be one the operating system descheduled, and a
+// waiter that keeps the CPU busy only delays it), still yielding the
+// processor now and then.
 func (s *side) waitStore(v uint64) {
 	for spins := 0; s.word.Load() == v; spins++ {
 		switch {
 		case spins < busySpins:
-		case spins < busySpins+busyYields:
+		case spins < busySpins+busyYields || spins%busyYields == 0:
 			runtime.Gosched()
 		default:
 			osYield()
@@ -95,7 +96,8 @@ func (s *side) waitStore(v uint64) {
 
 // busySpins is how many times a waiter for a busy holder re-reads the word
 // before it yields the processor, and busyYields how many times it yields
-// that before it yields its thread.
+// that before it mostly yields its thread (and still the processor every
+// busyYields-th time).
 const (
 	busySpins  = 100
 	busyYields = 4
