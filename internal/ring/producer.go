@@ -38,6 +38,11 @@ func (r *Ring) Write(p []byte) (int, error) {
 		copy(r.tail.buf[r.tw:], p)
 		r.tw += n
 		r.wtotal += int64(n)
+		// Fetch the room for a next write of this size now (see
+		// prefetchWrite); for small writes the lines come in anyway.
+		if room := len(r.tail.buf) - r.tw; n >= prefetchMin && room > 0 {
+			prefetchWrite(&r.tail.buf[r.tw], min(n, room))
+		}
 		if r.prod.releaseBusy(v, int64(n)) {
 			kick(r.dataCh)
 		}
@@ -51,6 +56,10 @@ func (r *Ring) Write(p []byte) (int, error) {
 	r.releaseProducer()
 	return total, err
 }
+
+// prefetchMin is the smallest write after which Write prefetches room for
+// the next one.
+const prefetchMin = 256
 
 // write is Write's loop, run with the producer gate held.
 func (r *Ring) write(p []byte) (int, error) {
