@@ -38,13 +38,18 @@ func (r *Ring) Write(p []byte) (int, error) {
 		copy(r.tail.buf[r.tw:], p)
 		r.tw += n
 		r.wtotal += int64(n)
-		// Fetch the room for a next write of this size now (see
-		// prefetchWrite); for small writes the lines come in anyway.
-		if room := len(r.tail.buf) - r.tw; n >= prefetchMin && room > 0 {
-			prefetchWrite(&r.tail.buf[r.tw], min(n, room))
+		// The room a next write of this size would take, to prefetch
+		// once the gate is open (see prefetchWrite; small writes do
+		// without, their lines come in anyway).
+		var next []byte
+		if n >= prefetchMin {
+			next = r.tail.buf[r.tw:min(r.tw+n, len(r.tail.buf))]
 		}
 		if r.prod.releaseBusy(v, int64(n)) {
 			kick(r.dataCh)
+		}
+		if len(next) > 0 {
+			prefetchWrite(&next[0], len(next))
 		}
 		if n > 0 {
 			r.notifyReadable()
