@@ -22,7 +22,10 @@
 // (release) store: one locked instruction per call, and no lock. Calls
 // that may block hold the gate in a mode whose updates are all atomic
 // read-modify-writes. The mutex is for the slow paths only: parking,
-// closing, deadlines, hand-offs.
+// closing, deadlines, hand-offs. A Write of 256 bytes or more then
+// prefetches, for writing, the room the next write of its size would
+// take: that memory was last read by the consumer's core, and fetching it
+// early keeps the next Write's CAS from waiting for it.
 //
 // A consumer whose ring is paired with the ring it writes to (PairWith,
 // for in-memory conn pairs) yields the processor briefly before parking
