@@ -34,7 +34,7 @@ func (r *Ring) Write(p []byte) (int, error) {
 	// and opening it is one plain store.
 	n := len(p)
 	small := n < appendMin || n < handoffMin && !r.handoffOffered()
-	if small && r.flags.Load() == 0 && r.unpub == 0 && r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
+	if small && n > 0 && r.flags.Load() == 0 && r.unpub == 0 && r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
 		copy(r.tail.buf[r.tw:], p)
 		r.tw += n
 		r.wtotal += int64(n)
@@ -51,9 +51,7 @@ func (r *Ring) Write(p []byte) (int, error) {
 		if len(next) > 0 {
 			prefetchWrite(&next[0], len(next))
 		}
-		if n > 0 {
-			r.notifyReadable()
-		}
+		r.notifyReadable()
 		return n, nil
 	}
 	r.prod.own(v)

@@ -118,19 +118,14 @@ func (s *side) tryAcquireBusy() (uint64, bool) {
 	return v, v&(heldBit|busyBit) == 0 && s.word.CompareAndSwap(v, v|busyBit)
 }
 
-// releaseBusy adds c to the total and opens a gate taken with
+// releaseBusy adds c (> 0) to the total and opens a gate taken with
 // tryAcquireBusy (v is what it returned), with one plain store. It
-// reports whether the other side was parked and must be woken.
-//
-//go:nosplit
+// reports whether the other side was parked and must be woken. It is
+// inlined, and storeRelease has no preemption point, so the Go scheduler
+// cannot stretch the busy window.
 func (s *side) releaseBusy(v uint64, c int64) bool {
-	woke := false
-	if c > 0 {
-		woke = v&parkBit != 0
-		v = v&^parkBit + uint64(c)
-	}
-	storeRelease(s.ptr(), v)
-	return woke
+	storeRelease((*uint64)(unsafe.Pointer(&s.word)), v&^parkBit+uint64(c))
+	return v&parkBit != 0
 }
 
 // own turns a busy gate (v from tryAcquireBusy) into a held one, for a
