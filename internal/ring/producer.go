@@ -29,9 +29,9 @@ func (r *Ring) Write(p []byte) (int, error) {
 		return total, err
 	}
 	// Fast path: an open ring with room for all of p in the tail block,
-	// and a write too small for a hand-off, or a medium one with no
-	// hand-off offered. The gate was taken busy, so publishing the bytes
-	// and opening it is one plain store.
+	// and a non-empty write too small for a hand-off, or a medium one with
+	// no hand-off offered. The gate was taken busy, so publishing the
+	// bytes and opening it is one plain store.
 	n := len(p)
 	small := n < appendMin || n < handoffMin && !r.handoffOffered()
 	if small && n > 0 && r.flags.Load() == 0 && r.unpub == 0 && r.tw+n <= len(r.tail.buf) && int64(n) <= r.free() {
@@ -39,8 +39,8 @@ func (r *Ring) Write(p []byte) (int, error) {
 		r.tw += n
 		r.wtotal += int64(n)
 		// The room a next write of this size would take, to prefetch
-		// once the gate is open (see prefetchWrite; small writes do
-		// without, their lines come in anyway).
+		// once the gate is open (see prefetchWrite; after small writes
+		// prefetching measured slower).
 		var next []byte
 		if n >= prefetchMin {
 			next = r.tail.buf[r.tw:min(r.tw+n, len(r.tail.buf))]
