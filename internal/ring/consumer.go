@@ -29,10 +29,7 @@ func (r *Ring) Read(p []byte) (int, error) {
 		if span := r.headSpan(); len(span) > 0 && len(p) > 0 {
 			n := r.copyOut(p, span)
 			r.unrel = 0
-			if r.cons.releaseBusy(v, int64(n)) {
-				kick(r.spaceCh)
-			}
-			r.notifyWritable()
+			r.released(r.cons.releaseBusy(v, int64(n)))
 			return n, nil
 		}
 	}
@@ -175,10 +172,7 @@ func (r *Ring) Discard(n int) {
 	}
 	r.r += n
 	r.rtotal += int64(n)
-	if r.cons.add(int64(n)) {
-		kick(r.spaceCh)
-	}
-	r.notifyWritable()
+	r.released(r.cons.add(int64(n)))
 }
 
 // WriteTo drains the ring into dst until the write side is closed and

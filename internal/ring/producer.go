@@ -45,13 +45,10 @@ func (r *Ring) Write(p []byte) (int, error) {
 		if n >= prefetchMin {
 			next = r.tail.buf[r.tw:min(r.tw+n, len(r.tail.buf))]
 		}
-		if r.prod.releaseBusy(v, int64(n)) {
-			kick(r.dataCh)
-		}
+		r.published(r.prod.releaseBusy(v, int64(n)))
 		if len(next) > 0 {
 			prefetchWrite(&next[0], len(next))
 		}
-		r.notifyReadable()
 		return n, nil
 	}
 	r.prod.own(v)
@@ -205,10 +202,7 @@ func (r *Ring) Commit(n int) {
 	}
 	r.tw += n
 	r.wtotal += int64(n)
-	if r.prod.add(int64(n)) {
-		kick(r.dataCh)
-	}
-	r.notifyReadable()
+	r.published(r.prod.add(int64(n)))
 }
 
 // ReadFrom fills the ring from src until src reports io.EOF (returned as

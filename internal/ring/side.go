@@ -124,7 +124,7 @@ func (s *side) tryAcquireBusy() (uint64, bool) {
 // inlined, and storeRelease has no preemption point, so the Go scheduler
 // cannot stretch the busy window.
 func (s *side) releaseBusy(v uint64, c int64) bool {
-	storeRelease((*uint64)(unsafe.Pointer(&s.word)), v&^parkBit+uint64(c))
+	storeRelease(s.ptr(), v&^parkBit+uint64(c))
 	return v&parkBit != 0
 }
 

@@ -18,11 +18,8 @@ func (r *Ring) acquireProducer() error {
 func (r *Ring) releaseProducer() {
 	c := r.unpub
 	r.unpub = 0
-	if r.prod.release(c, r.prodGateCh) {
-		kick(r.dataCh)
-	}
-	if c > 0 {
-		r.notifyReadable()
+	if parked := r.prod.release(c, r.prodGateCh); c > 0 {
+		r.published(parked)
 	}
 }
 
@@ -40,11 +37,8 @@ func (r *Ring) acquireConsumer() error {
 func (r *Ring) releaseConsumer() {
 	c := r.unrel
 	r.unrel = 0
-	if r.cons.release(c, r.consGateCh) {
-		kick(r.spaceCh)
-	}
-	if c > 0 {
-		r.notifyWritable()
+	if parked := r.cons.release(c, r.consGateCh); c > 0 {
+		r.released(parked)
 	}
 }
 
@@ -95,6 +89,25 @@ func (r *Ring) wdlDone() <-chan struct{} {
 		return r.wdl.Done()
 	}
 	return nil
+}
+
+// published follows bytes the producer published: it wakes the consumer
+// if the publish found it parked (parkBit), and runs the readable
+// callback.
+func (r *Ring) published(parked bool) {
+	if parked {
+		kick(r.dataCh)
+	}
+	r.notifyReadable()
+}
+
+// released follows bytes the consumer released: it wakes the producer if
+// the release found it parked, and runs the writable callback.
+func (r *Ring) released(parked bool) {
+	if parked {
+		kick(r.spaceCh)
+	}
+	r.notifyWritable()
 }
 
 // handoffOffered reports whether a parked Read offers its buffer for a
@@ -164,22 +177,16 @@ func (r *Ring) waitSpace() error {
 // flushProducer publishes pending bytes without releasing the gate.
 func (r *Ring) flushProducer() {
 	if r.unpub > 0 {
-		if r.prod.add(r.unpub) {
-			kick(r.dataCh)
-		}
+		r.published(r.prod.add(r.unpub))
 		r.unpub = 0
-		r.notifyReadable()
 	}
 }
 
 // flushConsumer releases consumed bytes without releasing the gate.
 func (r *Ring) flushConsumer() {
 	if r.unrel > 0 {
-		if r.cons.add(r.unrel) {
-			kick(r.spaceCh)
-		}
+		r.released(r.cons.add(r.unrel))
 		r.unrel = 0
-		r.notifyWritable()
 	}
 }
 
