@@ -61,6 +61,10 @@ func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
 	return c, false
 }
 
+// handoffHook, when set (by tests only), runs in Write right after a
+// hand-off.
+var handoffHook func()
+
 // handoffYields is how many times a Write yields the processor to a reader
 // whose buffer is full of hand-offs it has yet to collect, before it
 // queues its bytes in the ring instead. The woken reader usually runs on the

@@ -2,7 +2,9 @@ package ring_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"syscall"
 	"testing"
 
 	"github.com/netoffload/offload/internal/ring"
@@ -84,5 +86,33 @@ func TestHandoffStream(t *testing.T) {
 	}
 	if !bytes.Equal(got, data) {
 		t.Fatalf("read %d bytes that differ from the %d written", len(got), len(data))
+	}
+}
+
+// TestHandoffThenCloseRead: a Write whose last bytes went straight into a
+// parked reader's buffer has delivered all of them. If the reader takes
+// them and shuts its side before the Write returns, the Write must still
+// report every byte accepted, as a kernel socket's write does once its
+// bytes are in the send buffer, and not the error meant for later writes.
+func TestHandoffThenCloseRead(t *testing.T) {
+	r := ring.New(0)
+	buf := make([]byte, 16<<10)
+	ch := goRead(r, buf)
+	readerParked(t, r)
+	ring.SetHandoffHook(func() {
+		ring.SetHandoffHook(nil)
+		res := await(t, ch) // the reader has its bytes
+		if res.err != nil || res.n != 4<<10 {
+			t.Errorf("Read = %d, %v; want 4096 bytes", res.n, res.err)
+		}
+		r.CloseRead(errors.New("reader gone"), syscall.ECONNRESET)
+	})
+	defer ring.SetHandoffHook(nil)
+	data := pattern(7, 4<<10)
+	if n, err := r.Write(data); n != len(data) || err != nil {
+		t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(data))
+	}
+	if _, err := r.Write(data); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("next Write: %v, want ECONNRESET", err)
 	}
 }

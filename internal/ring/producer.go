@@ -65,6 +65,12 @@ const prefetchMin = 256
 func (r *Ring) write(p []byte) (int, error) {
 	total, yields := 0, 0
 	for {
+		// Every byte accepted: the Write succeeded, whatever closed since.
+		// A hand-off may already have delivered them, and the reader may
+		// have shut its side before this check.
+		if total == len(p) && total > 0 {
+			return total, nil
+		}
 		if f := r.flags.Load(); f&(flagWClosed|flagRClosed) != 0 {
 			err := r.producerErr()
 			if err == errDiscard {
@@ -78,6 +84,9 @@ func (r *Ring) write(p []byte) (int, error) {
 		if len(p)-total >= appendMin && r.handoffOffered() {
 			c, pending := r.tryHandoff(p[total:])
 			if c > 0 {
+				if handoffHook != nil {
+					handoffHook()
+				}
 				total += c
 				continue
 			}
