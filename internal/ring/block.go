@@ -5,8 +5,8 @@ import (
 	"sync/atomic"
 )
 
-// Block sizes: the first block of a ring is small so that lightly used
-// connections stay small; later ones double up to maxBlock.
+// Block sizes: the first blocks of a ring are small so that lightly used
+// connections stay small; later ones double up to maxBlock (getBlock).
 const (
 	minBlock = 4 << 10
 	maxBlock = 32 << 10
@@ -32,11 +32,16 @@ func blockClass(size int) int {
 	return c
 }
 
-// getBlock returns an empty block of the size class after prev's.
-func getBlock(prev int, limit int64) *block {
+// getBlock returns an empty block for the stream offset start: minBlock
+// for the first two, then as large as start up to maxBlock. The sizes run
+// 4, 4, 8, 16, 32, 32 … KiB, so every block starts at a multiple of its
+// own size, and a write of a power-of-two size up to maxBlock that starts
+// at a multiple of that size (as in a stream of 32 KiB io.Copy writes)
+// lands in one block, where a backend can take it as one span.
+func getBlock(start, limit int64) *block {
 	size := minBlock
-	if prev > 0 {
-		size = min(prev*2, maxBlock)
+	for size < maxBlock && int64(size)*2 <= start {
+		size *= 2
 	}
 	if int64(size) > limit && limit >= 1 {
 		size = int(limit)

@@ -3,6 +3,7 @@ package ring_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -118,6 +119,30 @@ func TestPeekSpansCoverEverything(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatal("bytes differ")
+	}
+}
+
+// TestPeekSpansAligned: blocks start at multiples of their size, so a
+// stream of 32 KiB writes (io.Copy's size) reaches a backend as whole
+// 32 KiB spans once the small first blocks are behind it.
+func TestPeekSpansAligned(t *testing.T) {
+	const size = 32 << 10
+	r := ring.New(8 * size)
+	var spans []int
+	for i := range 6 {
+		mustWrite(t, r, pattern(i, size))
+		for r.Buffered() > 0 {
+			span, err := r.TryPeek()
+			if err != nil {
+				t.Fatal(err)
+			}
+			spans = append(spans, len(span))
+			r.Discard(len(span))
+		}
+	}
+	want := []int{4 << 10, 4 << 10, 8 << 10, 16 << 10, size, size, size, size, size}
+	if fmt.Sprint(spans) != fmt.Sprint(want) {
+		t.Fatalf("spans %v, want %v", spans, want)
 	}
 }
 

@@ -138,7 +138,7 @@ func (r *Ring) producerErr() error {
 func (r *Ring) tailSpan() []byte {
 	t := r.tail
 	if r.tw == len(t.buf) {
-		nb := getBlock(len(t.buf), r.limit)
+		nb := getBlock(r.wtotal, r.limit)
 		t.next.Store(nb)
 		r.tail, r.tw, t = nb, 0, nb
 	}
@@ -153,9 +153,9 @@ func (r *Ring) copyIn(p []byte) int {
 		span := r.tailSpan()
 		c := copy(span, p[total:])
 		r.tw += c
+		r.wtotal += int64(c) // the next block's offset (getBlock)
 		total += c
 	}
-	r.wtotal += int64(total)
 	r.unpub += int64(total)
 	return total
 }
