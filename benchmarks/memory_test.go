@@ -15,35 +15,43 @@ import (
 const idleConns = 10000
 
 // BenchmarkIdleConn measures the heap held per open, idle loopback
-// connection (dialer end plus acceptor end), with 10,000 of them open:
-// fresh ones, and ones that carried a 1 KiB exchange before going idle.
+// connection (dialer end plus acceptor end): 10,000 fresh ones, 10,000
+// that carried a 1 KiB exchange before going idle, and 1,000 that carried
+// 1 MiB each way (a ring keeps its current block while idle, and blocks
+// grow with the traffic).
 func BenchmarkIdleConn(b *testing.B) {
-	for _, used := range []bool{false, true} {
-		name := "fresh"
-		if used {
-			name = "after-1KiB"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, v := range []struct {
+		name  string
+		conns int
+		bytes int
+	}{
+		{"fresh", idleConns, 0},
+		{"after-1KiB", idleConns, 1 << 10},
+		{"after-1MiB", idleConns / 10, 1 << 20},
+	} {
+		b.Run(v.name, func(b *testing.B) {
 			for range b.N {
-				b.ReportMetric(heapPerConn(b, used), "B/conn")
+				b.ReportMetric(heapPerConn(b, v.conns, v.bytes), "B/conn")
 			}
 		})
 	}
 }
 
-func heapPerConn(b *testing.B, used bool) float64 {
+// heapPerConn opens conns connections, sends size bytes each way over
+// each, and returns the heap they hold per connection.
+func heapPerConn(b *testing.B, conns, size int) float64 {
 	n := loopback.New(loopback.Config{})
 	defer n.Close()
-	ln, err := (&offload.ListenConfig{Backend: n, Backlog: idleConns}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	ln, err := (&offload.ListenConfig{Backend: n, Backlog: conns}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer ln.Close()
 	d := &offload.Dialer{Backend: n}
 	before := heapInUse()
-	conns := make([]net.Conn, 0, 2*idleConns)
-	msg := make([]byte, 1024)
-	for range idleConns {
+	open := make([]net.Conn, 0, 2*conns)
+	msg := make([]byte, min(size, 32<<10))
+	for range conns {
 		c1, err := d.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			b.Fatal(err)
@@ -52,16 +60,16 @@ func heapPerConn(b *testing.B, used bool) float64 {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if used {
+		for sent := 0; sent < size; sent += len(msg) {
 			exchange(b, c1, c2, msg)
 		}
-		conns = append(conns, c1, c2)
+		open = append(open, c1, c2)
 	}
 	after := heapInUse()
-	for _, c := range conns {
+	for _, c := range open {
 		c.Close()
 	}
-	return float64(after-before) / idleConns
+	return float64(after-before) / float64(conns)
 }
 
 func exchange(b *testing.B, c1, c2 net.Conn, msg []byte) {

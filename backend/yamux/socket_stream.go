@@ -62,6 +62,9 @@ type streamConn struct {
 // startStream wires a connected stream to new buffers and starts pumps.
 func startStream(s *clientSession, e *entry, opts backend.Options, local, remote netip.AddrPort) *streamConn {
 	c := &streamConn{s: s, e: e, bufs: backend.NewStream(opts), local: local, remote: remote}
+	// Send-buffer blocks as large as a frame: each frame is one span.
+	c.bufs.Out.SetBlockLimit(s.frameMax)
+	c.bufs.Out.SetBlockLimit(s.frameMax)
 	c.dst.st, c.dst.max, c.src.st = e.st, s.frameMax, e.st
 	c.left.Store(3)
 	s.track(c)
@@ -110,9 +113,10 @@ func (c *streamConn) sendPump() {
 }
 
 // send writes Out's bytes as frames until Out ends (io.EOF) or a write
-// fails. A lone span goes straight from the ring to yamux; when more is
-// queued behind it, spans are gathered into one frame of up to
-// maxFrame, because a yamux frame costs far more than copying its bytes.
+// fails. Each span goes straight from the ring to yamux, in frames of at
+// most frameMax bytes: Out's blocks grow to frameMax (startStream) and
+// start at multiples of their size, so on a busy stream the spans fill
+// whole frames without gathering pieces into a copy.
 func (c *streamConn) send() error {
 	out := c.bufs.Out
 	for {
@@ -123,39 +127,12 @@ func (c *streamConn) send() error {
 		if err != nil {
 			return err
 		}
-		if len(span) < c.s.frameMax && out.Buffered() > len(span) {
-			err = c.sendGathered(span)
-		} else {
-			var n int
-			n, err = c.dst.Write(span)
-			out.Discard(n)
-		}
+		n, err := c.dst.Write(span)
+		out.Discard(n)
 		if err != nil {
 			return err
 		}
 	}
-}
-
-// sendGathered copies first and the spans queued after it into one
-// frame of at most frameMax bytes. The bytes leave Out before the write: if it fails the stream
-// is reset, so no hole can appear.
-func (c *streamConn) sendGathered(first []byte) error {
-	out := c.bufs.Out
-	buf := getFrameBuf()
-	defer putFrameBuf(buf)
-	b := append((*buf)[:0], first...)
-	out.Discard(len(first))
-	for len(b) < c.s.frameMax {
-		span, err := out.TryPeek()
-		if err != nil || len(span) == 0 {
-			break
-		}
-		k := min(len(span), c.s.frameMax-len(b))
-		b = append(b, span[:k]...)
-		out.Discard(k)
-	}
-	_, err := c.dst.Write(b)
-	return err
 }
 
 // recvPump fills In from the stream until the far end's FIN (In then
@@ -247,9 +224,3 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }
 
 func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
 func putBuf(b *[]byte) { bufPool.Put(b) }
-
-// frameBufPool holds the send pumps' gather buffers.
-var frameBufPool = sync.Pool{New: func() any { b := make([]byte, 0, maxFrame); return &b }}
-
-func getFrameBuf() *[]byte  { return frameBufPool.Get().(*[]byte) }
-func putFrameBuf(b *[]byte) { frameBufPool.Put(b) }

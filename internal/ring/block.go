@@ -10,6 +10,8 @@ import (
 const (
 	minBlock = 4 << 10
 	maxBlock = 32 << 10
+	// largestBlock is the most SetBlockLimit allows.
+	largestBlock = 128 << 10
 )
 
 // block is one link of the chain. When the producer has filled buf it
@@ -21,8 +23,8 @@ type block struct {
 
 var blockPools [maxBlockClass + 1]sync.Pool
 
-// maxBlockClass is the pool index of maxBlock (4 KiB << class).
-const maxBlockClass = 3
+// maxBlockClass is the pool index of largestBlock (4 KiB << class).
+const maxBlockClass = 5
 
 func blockClass(size int) int {
 	c := 0
@@ -32,15 +34,18 @@ func blockClass(size int) int {
 	return c
 }
 
-// getBlock returns an empty block for the stream offset start: minBlock
-// for the first two, then as large as start up to maxBlock. The sizes run
-// 4, 4, 8, 16, 32, 32 … KiB, so every block starts at a multiple of its
-// own size, and a write of a power-of-two size up to maxBlock that starts
-// at a multiple of that size (as in a stream of 32 KiB io.Copy writes)
-// lands in one block, where a backend can take it as one span.
-func getBlock(start, limit int64) *block {
+// getBlock returns an empty block for the stream offset start of a ring
+// that holds up to limit bytes: minBlock for the first two, then as large
+// as start, up to maxBlock or half the limit. The sizes run 4, 4, 8, 16,
+// 32, 64, 128, 128 … KiB, so every block starts at a multiple of its own
+// size, and a write of a power-of-two size up to the largest block that
+// starts at a multiple of that size (as in a stream of 32 KiB io.Copy
+// writes) lands in one block, where a backend can take it as one span.
+// Large blocks mean fewer block changes on a busy ring; the half-limit
+// cap keeps what an idle ring holds in proportion to its size.
+func getBlock(start, limit int64, most int) *block {
 	size := minBlock
-	for size < maxBlock && int64(size)*2 <= start {
+	for size < most && int64(size)*2 <= start && int64(size)*4 <= limit {
 		size *= 2
 	}
 	if int64(size) > limit && limit >= 1 {

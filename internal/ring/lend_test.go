@@ -131,19 +131,60 @@ func TestPeekSpansAligned(t *testing.T) {
 	var spans []int
 	for i := range 6 {
 		mustWrite(t, r, pattern(i, size))
-		for r.Buffered() > 0 {
-			span, err := r.TryPeek()
-			if err != nil {
-				t.Fatal(err)
-			}
-			spans = append(spans, len(span))
-			r.Discard(len(span))
-		}
+		spans = append(spans, drainSpans(t, r)...)
 	}
 	want := []int{4 << 10, 4 << 10, 8 << 10, 16 << 10, size, size, size, size, size}
 	if fmt.Sprint(spans) != fmt.Sprint(want) {
 		t.Fatalf("spans %v, want %v", spans, want)
 	}
+}
+
+// TestSetBlockLimit: blocks grow to the set limit (a power of two up to
+// 128 KiB), so a consumer's spans do too; without it they stop at 32 KiB.
+func TestSetBlockLimit(t *testing.T) {
+	const k = 1 << 10
+	for _, tc := range []struct {
+		set  int // 0: not called
+		want []int
+	}{
+		{0, []int{4 * k, 4 * k, 8 * k, 16 * k, 32 * k, 32 * k, 32 * k, 32 * k, 32 * k, 32 * k, 32 * k, 32 * k}},
+		{128 * k, []int{4 * k, 4 * k, 8 * k, 16 * k, 32 * k, 64 * k, 128 * k, 128 * k}},
+		{100 * k, []int{4 * k, 4 * k, 8 * k, 16 * k, 32 * k, 64 * k, 64 * k, 64 * k, 64 * k}},
+		{1 << 30, []int{4 * k, 4 * k, 8 * k, 16 * k, 32 * k, 64 * k, 128 * k, 128 * k}},
+		{1, []int{4 * k, 4 * k, 4 * k, 4 * k, 4 * k, 4 * k, 4 * k, 4 * k}},
+	} {
+		total := 0
+		for _, n := range tc.want {
+			total += n
+		}
+		r := ring.New(total)
+		if tc.set != 0 {
+			r.SetBlockLimit(tc.set)
+		}
+		data := pattern(tc.set, total)
+		for off := 0; off < total; off += 32 * k {
+			mustWrite(t, r, data[off:min(off+32*k, total)])
+		}
+		if spans := drainSpans(t, r); fmt.Sprint(spans) != fmt.Sprint(tc.want) {
+			t.Errorf("SetBlockLimit(%d): spans %v, want %v", tc.set, spans, tc.want)
+		}
+	}
+}
+
+// drainSpans takes everything buffered in r through TryPeek and Discard,
+// returning the span lengths.
+func drainSpans(t *testing.T, r *ring.Ring) []int {
+	t.Helper()
+	var spans []int
+	for r.Buffered() > 0 {
+		span, err := r.TryPeek()
+		if err != nil {
+			t.Fatal(err)
+		}
+		spans = append(spans, len(span))
+		r.Discard(len(span))
+	}
+	return spans
 }
 
 func TestPeekBlocksUntilData(t *testing.T) {

@@ -138,7 +138,7 @@ func (r *Ring) producerErr() error {
 func (r *Ring) tailSpan() []byte {
 	t := r.tail
 	if r.tw == len(t.buf) {
-		nb := getBlock(r.wtotal, r.limit)
+		nb := getBlock(r.wtotal, r.limit, r.blockMost())
 		t.next.Store(nb)
 		r.tail, r.tw, t = nb, 0, nb
 	}

@@ -44,9 +44,11 @@
 //
 //   - 0 <= producer total − consumer total <= limit; that many bytes
 //     after (head, r) in chain order are published and unreleased.
-//   - Blocks are allocated as bytes arrive (4 KiB first, doubling to
-//     32 KiB) and recycled when the consumer leaves them, so an idle ring
-//     holds no block memory.
+//   - Blocks are allocated as bytes arrive (4 KiB, 4 KiB, then doubling
+//     to 32 KiB, or up to 128 KiB after SetBlockLimit; each starts at a
+//     multiple of its size in the stream) and recycled when the consumer
+//     leaves them. A new ring holds no block memory; an idle one holds
+//     only the block it was filling.
 //   - At most one producer and one consumer run at a time: Write and
 //     ReadFrom hold the producer gate for their whole duration (so
 //     concurrent Writes never interleave, as net.Conn promises), Read and
@@ -116,6 +118,7 @@ type Ring struct {
 	unpub    int64 // bytes written but not yet published
 	headSeen int64 // last consumer total the producer loaded
 	limit    int64
+	most     int // largest block size; 0 means maxBlock (SetBlockLimit)
 	_        [64]byte
 
 	prod side // producer gate + bytes published so far
@@ -163,6 +166,26 @@ func New(limit int) *Ring {
 		rdl:        deadline.New(),
 		wdl:        deadline.New(),
 	}
+}
+
+// SetBlockLimit lets the ring's blocks grow to n bytes (rounded down to a
+// power of two, between 4 KiB and 128 KiB) instead of 32 KiB. Larger
+// blocks give a consumer that takes spans (Peek) larger ones, and cost
+// memory: an idle ring keeps its current block. Call it before the ring
+// is used.
+func (r *Ring) SetBlockLimit(n int) {
+	most := minBlock
+	for most < largestBlock && most*2 <= n {
+		most *= 2
+	}
+	r.most = most
+}
+
+func (r *Ring) blockMost() int {
+	if r.most == 0 {
+		return maxBlock
+	}
+	return r.most
 }
 
 // Limit reports the most bytes the ring can hold.
