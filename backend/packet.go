@@ -89,6 +89,7 @@ func (q *PacketQueue) Receive(p []byte) (n int, from netip.AddrPort, truncated b
 	defer q.mu.Unlock()
 	for q.n == 0 {
 		if q.closed {
+			q.wake() // pass Close's wake-up on to the next parked receiver
 			return 0, from, false, q.err
 		}
 		if err := q.wait(); err != nil {

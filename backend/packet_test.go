@@ -10,10 +10,15 @@ import (
 	"time"
 
 	"github.com/netoffload/offload/backend"
+	"github.com/netoffload/offload/internal/testnet"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// hangGuard bounds every wait in these tests. It only turns a hang into a
+// failure; no test depends on how long anything takes.
+const hangGuard = 20 * time.Second
 
 var (
 	srcA = netip.MustParseAddrPort("127.0.0.1:1000")
@@ -93,23 +98,31 @@ func TestPacketQueueDeadline(t *testing.T) {
 	}
 }
 
+// TestPacketQueueCloseWakesReceivers: Close wakes every parked receiver,
+// not only the first (each woken receiver passes the wake-up on), and
+// receivers that come later return at once.
 func TestPacketQueueCloseWakesReceivers(t *testing.T) {
 	q := backend.NewPacketQueue(2)
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	for range 3 {
 		go func() {
 			_, _, _, err := q.Receive(make([]byte, 8))
 			errs <- err
 		}()
 	}
+	testnet.Parked(t, "backend.(*PacketQueue).wait", 3, hangGuard)
 	q.Close(net.ErrClosed)
-	for range 3 {
+	go func() {
+		_, _, _, err := q.Receive(make([]byte, 8))
+		errs <- err
+	}()
+	for range 4 {
 		select {
 		case err := <-errs:
 			if !errors.Is(err, net.ErrClosed) {
 				t.Fatalf("Receive after Close: %v", err)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(hangGuard):
 			t.Fatal("hang: Close did not wake a receiver")
 		}
 	}
@@ -137,7 +150,7 @@ func TestPacketQueueDeliveryWakesEachReceiver(t *testing.T) {
 		select {
 		case b := <-got:
 			seen[b] = true
-		case <-time.After(10 * time.Second):
+		case <-time.After(hangGuard):
 			t.Fatal("hang: a receiver was not woken")
 		}
 	}

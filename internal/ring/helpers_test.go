@@ -2,12 +2,12 @@ package ring_test
 
 import (
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/netoffload/offload/internal/ring"
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 // hangGuard bounds every wait in these tests. It only turns a hang into a
@@ -86,38 +86,10 @@ func notDone[T any](t *testing.T, ch <-chan T, what string) {
 }
 
 // parked waits until at least count goroutines started by the helper
-// named fn (e.g. "goRead") are blocked in a channel operation: the call is
-// parked, not merely slow to start. It reads goroutine stacks, so it
-// depends on no ring internals.
+// named fn (e.g. "goRead") are parked in a channel operation.
 func parked(t *testing.T, fn string, count int) {
 	t.Helper()
-	end := time.Now().Add(hangGuard)
-	buf := make([]byte, 1<<20)
-	for {
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		if countParked(stacks, "ring_test."+fn+".") >= count {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("hang: %d %s call(s) never parked\n%s", count, fn, stacks)
-		}
-		runtime.Gosched()
-	}
-}
-
-// countParked counts goroutines in stacks whose trace mentions marker and
-// whose state is a channel wait.
-func countParked(stacks, marker string) int {
-	c := 0
-	for _, g := range strings.Split(stacks, "\n\n") {
-		header, _, _ := strings.Cut(g, "\n")
-		waiting := strings.Contains(header, "[select") || strings.Contains(header, "[chan receive") ||
-			strings.Contains(header, "[chan send") || strings.Contains(header, "[sync.Cond.Wait")
-		if waiting && strings.Contains(g, marker) {
-			c++
-		}
-	}
-	return c
+	testnet.Parked(t, "ring_test."+fn+".", count, hangGuard)
 }
 
 func readerParked(t *testing.T, _ *ring.Ring) {

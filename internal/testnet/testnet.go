@@ -1,6 +1,6 @@
 // Package testnet holds helpers the module's tests share: a self-signed
-// certificate and an echo server on the host's loopback. Only tests
-// import it.
+// certificate, an echo server on the host's loopback, and a wait for
+// goroutines to park. Only tests import it.
 package testnet
 
 import (
@@ -13,6 +13,8 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,4 +104,41 @@ func EchoServer(t testing.TB) string {
 		wg.Wait()
 	})
 	return ln.Addr().String()
+}
+
+// Parked waits until at least count goroutines whose stacks mention
+// marker (a function name as stack traces print it, e.g.
+// "backend.(*PacketQueue).wait") are blocked in a channel operation,
+// select or sync.Cond: the calls are parked, not merely slow to start.
+// It fails t after guard. It reads goroutine stacks, so it depends on no
+// internals of the code under test.
+func Parked(t testing.TB, marker string, count int, guard time.Duration) {
+	t.Helper()
+	end := time.Now().Add(guard)
+	buf := make([]byte, 1<<20)
+	for {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		if countParked(stacks, marker) >= count {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("hang: %d goroutine(s) in %s never parked\n%s", count, marker, stacks)
+		}
+		runtime.Gosched()
+	}
+}
+
+// countParked counts goroutines in stacks whose trace mentions marker and
+// whose state is a channel wait.
+func countParked(stacks, marker string) int {
+	c := 0
+	for _, g := range strings.Split(stacks, "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		waiting := strings.Contains(header, "[select") || strings.Contains(header, "[chan receive") ||
+			strings.Contains(header, "[chan send") || strings.Contains(header, "[sync.Cond.Wait")
+		if waiting && strings.Contains(g, marker) {
+			c++
+		}
+	}
+	return c
 }
