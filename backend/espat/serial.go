@@ -3,10 +3,12 @@ package espat
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.bug.st/serial"
@@ -102,9 +104,25 @@ func (p *serialPort) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
+// Write writes all of b. go.bug.st/serial makes a single write(2) call,
+// and a blocking tty write that a signal interrupts after part of the
+// bytes (the Go runtime's preemption signal, for one) returns that part
+// with no error; the library passes it on as a short write. Write goes on
+// with the rest, so no byte of a command or payload is dropped.
 func (p *serialPort) Write(b []byte) (int, error) {
-	n, err := p.port.Write(b)
-	return n, p.portErr(err)
+	total := 0
+	for total < len(b) {
+		n, err := p.port.Write(b[total:])
+		total += n
+		switch {
+		case errors.Is(err, syscall.EINTR):
+		case err != nil:
+			return total, p.portErr(err)
+		case n == 0:
+			return total, io.ErrShortWrite
+		}
+	}
+	return total, nil
 }
 
 // Close closes the port; a blocked Read returns net.ErrClosed.

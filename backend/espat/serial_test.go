@@ -3,13 +3,17 @@
 package espat
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+	"go.bug.st/serial"
 )
 
 // TestSerialDeadline checks the serial adapter: go.bug.st/serial's (0,
@@ -65,4 +69,39 @@ func TestSerialFlowControl(t *testing.T) {
 		t.Fatalf("open with RTS/CTS: %v", err)
 	}
 	p.Close()
+}
+
+// shortPort is a serial.Port whose Write takes at most max bytes a call,
+// without an error, as go.bug.st/serial does when a signal interrupts a
+// tty write, and sometimes fails with EINTR before taking any.
+type shortPort struct {
+	serial.Port
+	max   int
+	calls int
+	got   []byte
+}
+
+func (s *shortPort) Write(b []byte) (int, error) {
+	s.calls++
+	if s.calls%3 == 0 {
+		return 0, syscall.EINTR
+	}
+	n := min(len(b), s.max)
+	s.got = append(s.got, b[:n]...)
+	return n, nil
+}
+
+// TestSerialShortWrites: the adapter writes every byte although the
+// library's Write may take only part of them.
+func TestSerialShortWrites(t *testing.T) {
+	sp := &shortPort{max: 7}
+	p := &serialPort{port: sp}
+	data := []byte("AT+CIPSEND=0,100\r\n" + strings.Repeat("0123456789", 10))
+	n, err := p.Write(data)
+	if n != len(data) || err != nil {
+		t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(data))
+	}
+	if !bytes.Equal(sp.got, data) {
+		t.Fatalf("port got %q, want %q", sp.got, data)
+	}
 }
