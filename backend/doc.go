@@ -22,9 +22,11 @@
 // toward its medium and fills In from it, using the lend/commit calls
 // (Buffer.Peek/Discard, Buffer.Reserve/Commit) or Buffer.WriteTo and
 // Buffer.ReadFrom, which move bytes between the medium and the buffer
-// memory with no intermediate copy. A backend may also give two sockets
-// the same Buffer (one's Out is the other's In), as the loopback backend
-// does.
+// memory with no intermediate copy. A backend that sends each span as
+// one frame may call Buffer.SetBlockLimit with its frame size before the
+// socket is used, so that Peek's spans fill whole frames (the yamux
+// client does). A backend may also give two sockets the same Buffer (one's
+// Out is the other's In), as the loopback backend does.
 //
 // Events reach the backend through the buffers:
 //
