@@ -36,8 +36,9 @@ func blockClass(size int) int {
 
 // getBlock returns an empty block for the stream offset start of a ring
 // that holds up to limit bytes: minBlock for the first two, then as large
-// as start, up to maxBlock or half the limit. The sizes run 4, 4, 8, 16,
-// 32, 64, 128, 128 … KiB, so every block starts at a multiple of its own
+// as start, up to most (maxBlock unless SetBlockLimit raised it) or half
+// the limit. The sizes run 4, 4, 8, 16, 32, 32 … KiB (on to 64 and 128
+// with a higher most), so every block starts at a multiple of its own
 // size, and a write of a power-of-two size up to the largest block that
 // starts at a multiple of that size (as in a stream of 32 KiB io.Copy
 // writes) lands in one block, where a backend can take it as one span.
