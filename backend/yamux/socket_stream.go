@@ -64,7 +64,6 @@ func startStream(s *clientSession, e *entry, opts backend.Options, local, remote
 	c := &streamConn{s: s, e: e, bufs: backend.NewStream(opts), local: local, remote: remote}
 	// Send-buffer blocks as large as a frame: each frame is one span.
 	c.bufs.Out.SetBlockLimit(s.frameMax)
-	c.bufs.Out.SetBlockLimit(s.frameMax)
 	c.dst.st, c.dst.max, c.src.st = e.st, s.frameMax, e.st
 	c.left.Store(3)
 	s.track(c)

@@ -78,8 +78,8 @@ func (r *Ring) write(p []byte) (int, error) {
 			}
 			return total, err
 		}
-		if total == len(p) {
-			return total, nil
+		if len(p) == 0 {
+			return 0, nil // a zero-length Write on an open ring
 		}
 		if len(p)-total >= appendMin && r.handoffOffered() {
 			c, pending := r.tryHandoff(p[total:])
@@ -138,7 +138,7 @@ func (r *Ring) producerErr() error {
 func (r *Ring) tailSpan() []byte {
 	t := r.tail
 	if r.tw == len(t.buf) {
-		nb := getBlock(r.wtotal, r.limit, r.blockMost())
+		nb := getBlock(r.wtotal, r.limit, r.most)
 		t.next.Store(nb)
 		r.tail, r.tw, t = nb, 0, nb
 	}

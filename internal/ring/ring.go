@@ -118,7 +118,7 @@ type Ring struct {
 	unpub    int64 // bytes written but not yet published
 	headSeen int64 // last consumer total the producer loaded
 	limit    int64
-	most     int // largest block size; 0 means maxBlock (SetBlockLimit)
+	most     int // largest block size: maxBlock, or what SetBlockLimit set
 	_        [64]byte
 
 	prod side // producer gate + bytes published so far
@@ -159,6 +159,7 @@ func New(limit int) *Ring {
 		head:       sentinel,
 		tail:       sentinel,
 		limit:      int64(limit),
+		most:       maxBlock,
 		dataCh:     make(chan struct{}, 1),
 		spaceCh:    make(chan struct{}, 1),
 		prodGateCh: make(chan struct{}, 1),
@@ -179,13 +180,6 @@ func (r *Ring) SetBlockLimit(n int) {
 		most *= 2
 	}
 	r.most = most
-}
-
-func (r *Ring) blockMost() int {
-	if r.most == 0 {
-		return maxBlock
-	}
-	return r.most
 }
 
 // Limit reports the most bytes the ring can hold.
