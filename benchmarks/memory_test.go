@@ -5,10 +5,13 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend/loopback"
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 // idleConns is how many connections BenchmarkIdleConn holds open.
@@ -17,29 +20,34 @@ const idleConns = 10000
 // BenchmarkIdleConn measures the heap held per open, idle loopback
 // connection (dialer end plus acceptor end): 10,000 fresh ones, 10,000
 // that carried a 1 KiB exchange before going idle, and 1,000 that carried
-// 1 MiB each way (a ring keeps its current block while idle, and blocks
-// grow with the traffic).
+// 1 MiB each way. Blocks grow with the traffic, and a ring keeps its
+// current block until a reader waits on it: after-1MiB leaves the conns
+// with nobody reading, after-1MiB-reading with a Read parked on each end,
+// as a server's conns have.
 func BenchmarkIdleConn(b *testing.B) {
 	for _, v := range []struct {
-		name  string
-		conns int
-		bytes int
+		name    string
+		conns   int
+		bytes   int
+		reading bool
 	}{
-		{"fresh", idleConns, 0},
-		{"after-1KiB", idleConns, 1 << 10},
-		{"after-1MiB", idleConns / 10, 1 << 20},
+		{"fresh", idleConns, 0, false},
+		{"after-1KiB", idleConns, 1 << 10, false},
+		{"after-1MiB", idleConns / 10, 1 << 20, false},
+		{"after-1MiB-reading", idleConns / 10, 1 << 20, true},
 	} {
 		b.Run(v.name, func(b *testing.B) {
 			for range b.N {
-				b.ReportMetric(heapPerConn(b, v.conns, v.bytes), "B/conn")
+				b.ReportMetric(heapPerConn(b, v.conns, v.bytes, v.reading), "B/conn")
 			}
 		})
 	}
 }
 
 // heapPerConn opens conns connections, sends size bytes each way over
-// each, and returns the heap they hold per connection.
-func heapPerConn(b *testing.B, conns, size int) float64 {
+// each, parks a Read on each end if reading, and returns the heap they
+// hold per connection.
+func heapPerConn(b *testing.B, conns, size int, reading bool) float64 {
 	n := loopback.New(loopback.Config{})
 	defer n.Close()
 	ln, err := (&offload.ListenConfig{Backend: n, Backlog: conns}).Listen(context.Background(), "tcp", "127.0.0.1:0")
@@ -65,11 +73,27 @@ func heapPerConn(b *testing.B, conns, size int) float64 {
 		}
 		open = append(open, c1, c2)
 	}
+	var readers sync.WaitGroup
+	if reading {
+		for _, c := range open {
+			readers.Add(1)
+			go parkRead(c, &readers)
+		}
+		testnet.Parked(b, "benchmarks.parkRead", len(open), time.Minute)
+	}
 	after := heapInUse()
 	for _, c := range open {
 		c.Close()
 	}
+	readers.Wait()
 	return float64(after-before) / float64(conns)
+}
+
+// parkRead waits in Read on c until c is closed.
+func parkRead(c net.Conn, done *sync.WaitGroup) {
+	defer done.Done()
+	var buf [1]byte
+	c.Read(buf[:])
 }
 
 func exchange(b *testing.B, c1, c2 net.Conn, msg []byte) {

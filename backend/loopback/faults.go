@@ -116,6 +116,9 @@ func (c *connState) halt() {
 	}
 }
 
+// sharedBlock is the block size limit of the buffers two ends share.
+const sharedBlock = 128 << 10
+
 // newConn makes the buffers between dialer d and acceptor a. n.mu held.
 func (n *Network) newConn(d, a *streamSocket) *connState {
 	c := &connState{
@@ -131,6 +134,11 @@ func (n *Network) newConn(d, a *streamSocket) *connState {
 		c.acceptorStream = &backend.Stream{In: d2a, Out: a2d}
 		a2d.PairWith(d2a)
 		d2a.PairWith(a2d)
+		// Large blocks mean fewer block changes on a busy conn; a ring
+		// hands its block back while its reader waits, so an idle conn
+		// does not keep one.
+		a2d.SetBlockLimit(sharedBlock)
+		d2a.SetBlockLimit(sharedBlock)
 	} else {
 		d2aIn := backend.NewBuffer(a.opts.InSize)
 		a2dIn := backend.NewBuffer(d.opts.InSize)

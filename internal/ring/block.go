@@ -21,6 +21,14 @@ type block struct {
 	next atomic.Pointer[block]
 }
 
+// offset returns where stream offset total falls in a block that the
+// chain enters at total: the producer and the consumer both start there.
+// Blocks start at multiples of their size (getBlock), so that is 0,
+// except for the first block after shrink, which the chain enters
+// wherever the stream had got to; starting it part way keeps later
+// blocks aligned.
+func (b *block) offset(total int64) int { return int(total % int64(len(b.buf))) }
+
 var blockPools [maxBlockClass + 1]sync.Pool
 
 // maxBlockClass is the pool index of largestBlock (4 KiB << class).
@@ -43,7 +51,8 @@ func blockClass(size int) int {
 // starts at a multiple of that size (as in a stream of 32 KiB io.Copy
 // writes) lands in one block, where a backend can take it as one span.
 // Large blocks mean fewer block changes on a busy ring; the half-limit
-// cap keeps what an idle ring holds in proportion to its size.
+// cap keeps a block in proportion to the ring's size. After shrink the
+// chain restarts at any offset; offset places the first block's bytes.
 func getBlock(start, limit int64, most int) *block {
 	size := minBlock
 	for size < most && int64(size)*2 <= start && int64(size)*4 <= limit {

@@ -72,13 +72,13 @@ func (r *Ring) copyOut(p, span []byte) int {
 	for {
 		c := copy(p[total:], span)
 		r.r += c
+		r.rtotal += int64(c) // where the next block starts (span)
 		total += c
 		if total == len(p) || int64(total) >= avail {
 			break
 		}
 		span = r.span(avail - int64(total))
 	}
-	r.rtotal += int64(total)
 	r.unrel += int64(total)
 	return total
 }
@@ -107,7 +107,7 @@ func (r *Ring) span(avail int64) []byte {
 	h := r.head
 	if r.r == len(h.buf) {
 		next := h.next.Load() // linked before its bytes were published
-		r.head, r.r = next, 0
+		r.head, r.r = next, next.offset(r.rtotal)
 		putBlock(h)
 		h = next
 	}

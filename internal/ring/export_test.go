@@ -4,3 +4,16 @@ package ring
 // bytes into a parked reader's buffer; nil removes it. Tests use it to
 // act in the window before the Write returns.
 func SetHandoffHook(f func()) { handoffHook = f }
+
+// HeldBlocks reports how many bytes of block memory r holds, from the
+// consumer's block to the producer's. Call it only while no other
+// goroutine uses r.
+func HeldBlocks(r *Ring) int {
+	n := 0
+	for b := r.head; ; b = b.next.Load() {
+		n += len(b.buf)
+		if b == r.tail {
+			return n
+		}
+	}
+}

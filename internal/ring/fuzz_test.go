@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,12 +74,13 @@ const (
 	opPeek
 	opReadFrom
 	opWriteTo
+	opIdle
 	numOps
 )
 
 func (o fuzzOp) String() string {
 	return [...]string{"Write", "Read", "TryReserve", "Commit", "TryPeek", "Discard", "CloseWrite",
-		"CloseRead", "Abort", "SetHold", "Reserve", "Peek", "ReadFrom", "WriteTo"}[o]
+		"CloseRead", "Abort", "SetHold", "Reserve", "Peek", "ReadFrom", "WriteTo", "Idle"}[o]
 }
 
 // model is the reference: what a ring of limit bytes must do.
@@ -141,7 +143,7 @@ func (m *model) step(op fuzzOp, arg int) error {
 		if m.reserved != nil {
 			return m.commit(arg) // one producer: finish the lend first
 		}
-	case opRead, opTryPeek, opPeek, opWriteTo:
+	case opRead, opTryPeek, opPeek, opWriteTo, opIdle:
 		if m.peeked != nil {
 			return m.discard(arg) // one consumer: finish the lend first
 		}
@@ -172,6 +174,8 @@ func (m *model) step(op fuzzOp, arg int) error {
 		return m.readFrom(arg)
 	case opWriteTo:
 		return m.writeTo(arg)
+	case opIdle:
+		return m.idle()
 	}
 	return nil
 }
@@ -226,6 +230,21 @@ func (m *model) read(arg int) error {
 		return fmt.Errorf("Read(%d) returned the wrong bytes", size)
 	}
 	m.q = m.q[n:]
+	return nil
+}
+
+// idle parks a Read on an empty ring until a near read deadline passes:
+// the consumer waits, and the ring may hand its block back meanwhile.
+func (m *model) idle() error {
+	if m.readable() || m.consumerErr() != nil {
+		return nil // it would not wait
+	}
+	m.r.SetReadDeadline(time.Now().Add(50 * time.Microsecond))
+	defer m.r.SetReadDeadline(time.Time{})
+	n, err := m.r.Read(make([]byte, 1+m.seed%(16<<10)))
+	if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("Read on an empty ring past its deadline = %d, %v", n, err)
+	}
 	return nil
 }
 
@@ -457,5 +476,6 @@ func fuzzSeeds() [][]byte {
 		enc(0, op(opWrite, 1), op(opTryReserve, 0), op(opCloseWrite, 2), op(opRead, 1), op(opRead, 1)),
 		enc(3, op(opWrite, 9), op(opCloseWrite, 3), op(opWrite, 1), op(opTryReserve, 0), op(opRead, 64), op(opRead, 1)),
 		enc(3, op(opWrite, 9), op(opAbort, 3), op(opRead, 1), op(opWrite, 1), op(opWriteTo, 5)),
+		enc(7, op(opWrite, 5000), op(opRead, 5000), op(opIdle, 0), op(opWrite, 40000), op(opRead, 30000), op(opIdle, 0), op(opRead, 20000), op(opIdle, 0), op(opWrite, 65000), op(opTryPeek, 0), op(opDiscard, 100), op(opRead, 65535)),
 	}
 }

@@ -175,16 +175,25 @@ func TestSetBlockLimit(t *testing.T) {
 // returning the span lengths.
 func drainSpans(t *testing.T, r *ring.Ring) []int {
 	t.Helper()
+	spans, _ := drainSpanBytes(t, r)
+	return spans
+}
+
+// drainSpanBytes is drainSpans that also returns the bytes it drained.
+func drainSpanBytes(t *testing.T, r *ring.Ring) ([]int, []byte) {
+	t.Helper()
 	var spans []int
+	var got []byte
 	for r.Buffered() > 0 {
 		span, err := r.TryPeek()
 		if err != nil {
 			t.Fatal(err)
 		}
 		spans = append(spans, len(span))
+		got = append(got, span...)
 		r.Discard(len(span))
 	}
-	return spans
+	return spans, got
 }
 
 func TestPeekBlocksUntilData(t *testing.T) {

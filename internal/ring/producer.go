@@ -140,7 +140,7 @@ func (r *Ring) tailSpan() []byte {
 	if r.tw == len(t.buf) {
 		nb := getBlock(r.wtotal, r.limit, r.most)
 		t.next.Store(nb)
-		r.tail, r.tw, t = nb, 0, nb
+		r.tail, r.tw, t = nb, nb.offset(r.wtotal), nb
 	}
 	return t.buf[r.tw:]
 }
@@ -176,8 +176,15 @@ func (r *Ring) free() int64 {
 // filled. Only one goroutine may use Reserve/Commit, and not together with
 // Write or ReadFrom.
 func (r *Ring) Reserve() ([]byte, error) {
+	r.lends.Store(true)
+	return r.reserve()
+}
+
+// reserve is Reserve for ReadFrom, which holds the producer gate
+// throughout, so its spans need no lends mark.
+func (r *Ring) reserve() ([]byte, error) {
 	for {
-		span, err := r.TryReserve()
+		span, err := r.tryReserve()
 		if err != nil || len(span) > 0 {
 			return span, err
 		}
@@ -190,6 +197,11 @@ func (r *Ring) Reserve() ([]byte, error) {
 // TryReserve is Reserve without blocking: it returns an empty span when
 // the ring is full.
 func (r *Ring) TryReserve() ([]byte, error) {
+	r.lends.Store(true)
+	return r.tryReserve()
+}
+
+func (r *Ring) tryReserve() ([]byte, error) {
 	if err := r.producerErr(); err != nil {
 		if err == errDiscard {
 			err = ErrReadClosed
@@ -233,7 +245,7 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 			n, err := io.Copy(io.Discard, src)
 			return total + n, err
 		}
-		span, err := r.Reserve()
+		span, err := r.reserve()
 		if err != nil {
 			return total, err
 		}

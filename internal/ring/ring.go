@@ -47,8 +47,13 @@
 //   - Blocks are allocated as bytes arrive (4 KiB, 4 KiB, then doubling
 //     to 32 KiB, or up to 128 KiB after SetBlockLimit; each starts at a
 //     multiple of its size in the stream) and recycled when the consumer
-//     leaves them. A new ring holds no block memory; an idle one holds
-//     only the block it was filling.
+//     leaves them. A new ring holds no block memory. A consumer about to
+//     wait on an empty ring hands the last block back too, when no
+//     producer call runs and the producer does not lend spans (shrink);
+//     the chain then restarts from the ring's empty sentinel block, and
+//     the next block starts part way in, at the stream's offset within
+//     it, so later blocks stay aligned. So a ring whose reader waits
+//     holds no block; one nobody reads keeps the block it was filling.
 //   - At most one producer and one consumer run at a time: Write and
 //     ReadFrom hold the producer gate for their whole duration (so
 //     concurrent Writes never interleave, as net.Conn promises), Read and
@@ -144,6 +149,14 @@ type Ring struct {
 	rdlArmed, wdlArmed atomic.Bool
 
 	notify atomic.Pointer[notifiers]
+
+	// lends is set once the producer uses Reserve: its spans outlive any
+	// gate, so the consumer may not take the block back (shrink).
+	lends atomic.Bool
+
+	// sentinel is the empty block the chain starts from, and restarts
+	// from when shrink has taken the last block back.
+	sentinel block
 }
 
 type notifiers struct{ readable, writable func() }
@@ -154,10 +167,7 @@ func New(limit int) *Ring {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	sentinel := &block{}
-	return &Ring{
-		head:       sentinel,
-		tail:       sentinel,
+	r := &Ring{
 		limit:      int64(limit),
 		most:       maxBlock,
 		dataCh:     make(chan struct{}, 1),
@@ -167,13 +177,16 @@ func New(limit int) *Ring {
 		rdl:        deadline.New(),
 		wdl:        deadline.New(),
 	}
+	r.head, r.tail = &r.sentinel, &r.sentinel
+	return r
 }
 
 // SetBlockLimit lets the ring's blocks grow to n bytes (rounded down to a
 // power of two, between 4 KiB and 128 KiB) instead of 32 KiB. Larger
-// blocks give a consumer that takes spans (Peek) larger ones, and cost
-// memory: an idle ring keeps its current block. Call it before the ring
-// is used.
+// blocks give a consumer that takes spans (Peek) larger ones and mean
+// fewer block changes, and cost memory while the ring is busy, or idle
+// with no reader waiting (a waiting reader hands the block back). Call it
+// before the ring is used.
 func (r *Ring) SetBlockLimit(n int) {
 	most := minBlock
 	for most < largestBlock && most*2 <= n {

@@ -136,7 +136,11 @@ func (r *Ring) waitData() error {
 		return nil
 	}
 	if f&flagHold == 0 {
-		if f&flagWClosed != 0 || !r.prod.announce(r.rtotal) {
+		if f&flagWClosed != 0 {
+			return nil
+		}
+		r.shrink()
+		if !r.prod.announce(r.rtotal) {
 			return nil
 		}
 		defer r.prod.clearPark()
@@ -151,6 +155,34 @@ func (r *Ring) waitData() error {
 	}
 	<-r.dataCh
 	return nil
+}
+
+// shrink hands the ring's block back to the pool when the ring is empty
+// and no producer call is running, so that a ring waiting for data holds
+// no block memory; the next write takes a block again. It takes the
+// producer gate in busy mode for a moment, so a Write arriving meanwhile
+// waits one short step. Rings whose producer lends spans (Reserve) keep
+// their block: a lent span holds no gate. Consumer only, with no span of
+// Peek outstanding.
+func (r *Ring) shrink() {
+	h := r.head
+	if len(h.buf) == 0 || r.lends.Load() {
+		return
+	}
+	v, ok := r.prod.tryAcquireBusy()
+	if !ok {
+		return
+	}
+	// With the gate held the producer's fields are stable: the ring is
+	// empty if the consumer has reached the published total, and then the
+	// head block is also the tail unless the producer linked a block it
+	// has yet to fill.
+	if int64(v&^stateBits) == r.rtotal && r.tail == h {
+		r.sentinel.next.Store(nil) // the chain left it long ago
+		r.head, r.tail, r.r, r.tw = &r.sentinel, &r.sentinel, 0, 0
+		putBlock(h)
+	}
+	storeRelease(r.prod.ptr(), v)
 }
 
 // waitSpace parks the producer until the consumer frees space, either side

@@ -117,7 +117,12 @@ func Parked(t testing.TB, marker string, count int, guard time.Duration) {
 	end := time.Now().Add(guard)
 	buf := make([]byte, 1<<20)
 	for {
-		stacks := string(buf[:runtime.Stack(buf, true)])
+		n := runtime.Stack(buf, true)
+		if n == len(buf) { // cut short: take them again, all of them
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		stacks := string(buf[:n])
 		if countParked(stacks, marker) >= count {
 			return
 		}

@@ -1,0 +1,129 @@
+package ring_test
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netoffload/offload/internal/ring"
+)
+
+// waitIdle makes a Read wait on the empty ring r until a near deadline
+// passes, in the calling goroutine, so the test may look at r afterwards.
+func waitIdle(t *testing.T, r *ring.Ring) {
+	t.Helper()
+	r.SetReadDeadline(time.Now().Add(time.Millisecond))
+	defer r.SetReadDeadline(time.Time{})
+	if n, err := r.Read(make([]byte, 100)); n != 0 || !isTimeout(err) {
+		t.Fatalf("Read on an empty ring = %d, %v; want a timeout", n, err)
+	}
+}
+
+// TestShrinkWhenIdle: a ring whose reader waits with nothing buffered
+// hands its block back, and the stream goes on intact, with blocks that
+// still start at multiples of their size.
+func TestShrinkWhenIdle(t *testing.T) {
+	const k = 1 << 10
+	r := ring.New(256 * k)
+	const first = 100 * k // not a multiple of the 32 KiB blocks
+	mustWrite(t, r, pattern(0, first))
+	if got := mustRead(t, r, first); !bytes.Equal(got, pattern(0, first)) {
+		t.Fatal("first 100 KiB read back wrong")
+	}
+	if h := ring.HeldBlocks(r); h == 0 {
+		t.Fatal("drained ring holds no block before its reader waits; the test shows nothing")
+	}
+	waitIdle(t, r)
+	if h := ring.HeldBlocks(r); h != 0 {
+		t.Fatalf("ring holds %d B of blocks while its reader waits, want 0", h)
+	}
+	// The first block after the wait ends at the next 32 KiB boundary of
+	// the stream (128 KiB), so the blocks after it are whole again.
+	next := pattern(first, 28*k+64*k)
+	mustWrite(t, r, next)
+	want := []int{28 * k, 32 * k, 32 * k}
+	spans, got := drainSpanBytes(t, r)
+	if fmt.Sprint(spans) != fmt.Sprint(want) {
+		t.Errorf("spans after the wait %v, want %v", spans, want)
+	}
+	if !bytes.Equal(got, next) {
+		t.Error("bytes written after the wait read back wrong")
+	}
+}
+
+// TestShrinkKeepsLentBlocks: a ring whose producer lends spans (Reserve)
+// keeps its block while the reader waits.
+func TestShrinkKeepsLentBlocks(t *testing.T) {
+	r := ring.New(64 << 10)
+	span, err := r.Reserve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(span, "abc")
+	r.Commit(3)
+	if got := mustRead(t, r, 3); string(got) != "abc" {
+		t.Fatalf("read %q", got)
+	}
+	// The producer might hold a span of the block from its next Reserve
+	// while the reader waits, so the block must stay.
+	waitIdle(t, r)
+	if h := ring.HeldBlocks(r); h == 0 {
+		t.Fatal("a ring whose producer lends spans gave its block back")
+	}
+	span, err = r.Reserve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(span, "de")
+	r.Commit(2)
+	if got := mustRead(t, r, 2); string(got) != "de" {
+		t.Fatalf("read %q after the wait", got)
+	}
+}
+
+// TestShrinkUnderTraffic runs a writer whose bursts the reader often
+// catches up with, so the reader waits, and the ring gives its block
+// back, many times while writes keep arriving; every byte must arrive in
+// order.
+func TestShrinkUnderTraffic(t *testing.T) {
+	r := ring.New(64 << 10)
+	const total = 8 << 20
+	data := pattern(7, total)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for off, i := 0, 0; off < total; i++ {
+			n := min(1+(i*7919)%(20<<10), total-off)
+			if _, err := r.Write(data[off : off+n]); err != nil {
+				t.Errorf("Write: %v", err)
+				return
+			}
+			off += n
+			if i%3 == 0 {
+				runtime.Gosched() // let the reader catch up and wait
+			}
+		}
+	}()
+	got := make([]byte, 0, total)
+	buf := make([]byte, 48<<10)
+	for i := 0; len(got) < total; i++ {
+		// Alternate small reads (fast path) with large ones (hand-offs).
+		n, err := r.Read(buf[:1+(i*104729)%len(buf)])
+		if err != nil {
+			t.Fatalf("Read after %d bytes: %v", len(got), err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	awaitGroup(t, &wg)
+	if !bytes.Equal(got, data) {
+		i := 0
+		for i < total && got[i] == data[i] {
+			i++
+		}
+		t.Fatalf("stream differs from byte %d", i)
+	}
+}
