@@ -26,7 +26,9 @@
 // (backpressure, bounded memory); Read copies out of the In buffer. The
 // backend moves bytes between the buffers and its medium. A nil error from
 // Write therefore means the bytes are queued, as with a kernel socket.
-// Buffers grow as bytes arrive and an idle connection holds none.
+// Buffers grow as bytes arrive and shrink when their reader waits: an
+// idle connection with a goroutine blocked in Read holds no buffer
+// memory.
 //
 // # Semantics
 //

@@ -25,8 +25,12 @@
 // memory with no intermediate copy. A backend that sends each span as
 // one frame may call Buffer.SetBlockLimit with its frame size before the
 // socket is used, so that Peek's spans fill whole frames (the yamux
-// client does). A backend may also give two sockets the same Buffer (one's
-// Out is the other's In), as the loopback backend does.
+// client does). A Buffer hands its last block back when its consumer
+// waits on it empty (in Read, Peek or WriteTo), so idle sockets hold little
+// memory; a Buffer whose producer has used Reserve or TryReserve keeps its
+// block, since a lent span may still be in use. A backend may also give
+// two sockets the same Buffer (one's Out is the other's In), as the
+// loopback backend does.
 //
 // Events reach the backend through the buffers:
 //
