@@ -28,7 +28,9 @@
 // client does). A Buffer hands its last block back when its consumer
 // waits on it empty (in Read, Peek or WriteTo), so idle sockets hold little
 // memory; a Buffer whose producer has used Reserve or TryReserve keeps its
-// block, since a lent span may still be in use. A backend may also give
+// block, since a lent span may still be in use, and so does one whose
+// producer is inside ReadFrom, which reads its source straight into the
+// block. A backend may also give
 // two sockets the same Buffer (one's Out is the other's In), as the
 // loopback backend does.
 //
