@@ -30,9 +30,8 @@
 // memory; a Buffer whose producer has used Reserve or TryReserve keeps its
 // block, since a lent span may still be in use, and so does one whose
 // producer is inside ReadFrom, which reads its source straight into the
-// block. A backend may also give
-// two sockets the same Buffer (one's Out is the other's In), as the
-// loopback backend does.
+// block. A backend may also give two sockets the same Buffer (one's Out
+// is the other's In), as the loopback backend does.
 //
 // Events reach the backend through the buffers:
 //
