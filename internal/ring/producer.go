@@ -176,8 +176,23 @@ func (r *Ring) free() int64 {
 // filled. Only one goroutine may use Reserve/Commit, and not together with
 // Write or ReadFrom.
 func (r *Ring) Reserve() ([]byte, error) {
-	r.lends.Store(true)
+	r.markLends()
 	return r.reserve()
+}
+
+// markLends records that the producer lends spans, which keeps the
+// consumer from handing the block back (shrink). A shrink that took the
+// gate before the mark holds it busy for a moment: wait for it, so that
+// the lend sees the chain as that shrink left it. (shrink checks the mark
+// again after taking the gate, so one that comes later stops there.)
+func (r *Ring) markLends() {
+	if r.lends.Load() {
+		return
+	}
+	r.lends.Store(true)
+	if v := r.prod.word.Load(); v&busyBit != 0 {
+		r.prod.waitStore(v)
+	}
 }
 
 // reserve is Reserve for ReadFrom, which holds the producer gate
@@ -197,7 +212,7 @@ func (r *Ring) reserve() ([]byte, error) {
 // TryReserve is Reserve without blocking: it returns an empty span when
 // the ring is full.
 func (r *Ring) TryReserve() ([]byte, error) {
-	r.lends.Store(true)
+	r.markLends()
 	return r.tryReserve()
 }
 

@@ -173,16 +173,23 @@ func (r *Ring) shrink() {
 	if !ok {
 		return
 	}
+	if r.lends.Load() { // a first Reserve came in meanwhile (markLends)
+		storeRelease(r.prod.ptr(), v)
+		return
+	}
 	// With the gate held the producer's fields are stable: the ring is
 	// empty if the consumer has reached the published total, and then the
 	// head block is also the tail unless the producer linked a block it
 	// has yet to fill.
-	if int64(v&^stateBits) == r.rtotal && r.tail == h {
+	emptied := int64(v&^stateBits) == r.rtotal && r.tail == h
+	if emptied {
 		r.sentinel.next.Store(nil) // the chain left it long ago
 		r.head, r.tail, r.r, r.tw = &r.sentinel, &r.sentinel, 0, 0
-		putBlock(h)
 	}
 	storeRelease(r.prod.ptr(), v)
+	if emptied {
+		putBlock(h) // out of the chain: pooled after the gate opens
+	}
 }
 
 // waitSpace parks the producer until the consumer frees space, either side
