@@ -1,6 +1,8 @@
 package yamux
 
 import (
+	"context"
+	"net"
 	"testing"
 
 	"github.com/netoffload/offload"
@@ -15,7 +17,7 @@ func TestConformance(t *testing.T) {
 	for _, kind := range linkKinds {
 		t.Run(kind, func(t *testing.T) {
 			backendtest.Run(t, func(t *testing.T) backendtest.Env {
-				return suiteEnv(newEnv(t, kind, nil, nil))
+				return suiteEnv(newEnv(t, kind, cappedHostGateway(), nil))
 			})
 		})
 	}
@@ -46,4 +48,55 @@ func suiteEnv(e *env) backendtest.Env {
 		StreamAddr:   "127.0.0.1:0",
 		PacketAddr:   "127.0.0.1:0",
 	}
+}
+
+// hostSocketBuffer caps the kernel buffers of the sockets the conformance
+// gateway opens on the host.
+const hostSocketBuffer = 256 << 10
+
+// cappedHostGateway returns a gateway on the host's network whose TCP
+// sockets have fixed kernel buffers. The suite's bulk test checks that a
+// writer whose peer reads nothing is stopped before Env.MaxInFlight
+// (16 MiB); between the two device conns lie two host sockets, and with
+// autotuning a receive buffer may grow to net.ipv4.tcp_rmem's maximum,
+// 32 MiB on some hosts, so without a cap the bound would be the host's
+// and not the backend's.
+func cappedHostGateway() *Gateway {
+	var d net.Dialer
+	var lc net.ListenConfig
+	return &Gateway{
+		AllowAll: true,
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				capBuffers(c)
+			}
+			return c, err
+		},
+		Listen: func(ctx context.Context, network, addr string) (net.Listener, error) {
+			ln, err := lc.Listen(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return cappedListener{ln}, nil
+		},
+	}
+}
+
+func capBuffers(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetReadBuffer(hostSocketBuffer)
+		tc.SetWriteBuffer(hostSocketBuffer)
+	}
+}
+
+// cappedListener caps the buffers of the conns it accepts.
+type cappedListener struct{ net.Listener }
+
+func (l cappedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		capBuffers(c)
+	}
+	return c, err
 }
