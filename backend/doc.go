@@ -30,8 +30,10 @@
 // memory; a Buffer whose producer has used Reserve or TryReserve keeps its
 // block, since a lent span may still be in use, and so does one whose
 // producer is inside ReadFrom, which reads its source straight into the
-// block. A backend may also give two sockets the same Buffer (one's Out
-// is the other's In), as the loopback backend does.
+// block (wait for the medium outside ReadFrom, as the yamux client does,
+// to let it go). Buffer.Held reports the block memory a Buffer holds. A
+// backend may also give two sockets the same Buffer (one's Out is the
+// other's In), as the loopback backend does.
 //
 // Events reach the backend through the buffers:
 //

@@ -2,6 +2,7 @@ package yamux
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -139,7 +140,7 @@ func (c *streamConn) send() error {
 // application shutting its read side (drain).
 func (c *streamConn) recvPump() {
 	defer c.pumpDone()
-	_, err := c.bufs.In.ReadFrom(&c.src)
+	err := c.receive()
 	switch {
 	case c.e.aborted() != nil:
 	case c.src.err != nil, err == nil && !c.s.alive():
@@ -151,6 +152,49 @@ func (c *streamConn) recvPump() {
 	default:
 		c.drain()
 	}
+}
+
+// receive fills In from the stream until the stream ends (nil), fails, or
+// In refuses more bytes (In's error). Each read goes straight into In's
+// memory (ReadFrom). A read that drains what the stream holds ends the
+// burst: the pump then waits for more with a zero-length read, which
+// yamux answers once bytes are there, so that it does not wait inside
+// ReadFrom with a block of In lent to the read, and In, empty with its
+// reader waiting, can hand that block back (idle conns hold no receive
+// memory).
+func (c *streamConn) receive() error {
+	src := burstSource{s: &c.src}
+	for {
+		if _, err := c.src.Read(nil); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		src.more = true
+		if _, err := c.bufs.In.ReadFrom(&src); err != errBurstEnd {
+			return err
+		}
+	}
+}
+
+// burstSource reads the stream for ReadFrom while a burst lasts: once a
+// read returns less than asked (the stream had no more), the next read
+// ends the burst with errBurstEnd instead of waiting.
+type burstSource struct {
+	s    *streamSource
+	more bool
+}
+
+var errBurstEnd = errors.New("yamux: burst read")
+
+func (b *burstSource) Read(p []byte) (int, error) {
+	if !b.more {
+		return 0, errBurstEnd
+	}
+	n, err := b.s.Read(p)
+	b.more = n == len(p)
+	return n, err
 }
 
 // drain discards what arrives after the application shut its read side.

@@ -108,6 +108,7 @@ func (r *Ring) span(avail int64) []byte {
 	if r.r == len(h.buf) {
 		next := h.next.Load() // linked before its bytes were published
 		r.head, r.r = next, next.offset(r.rtotal)
+		r.held.Add(-int64(len(h.buf)))
 		putBlock(h)
 		h = next
 	}

@@ -451,6 +451,9 @@ func (m *model) checkCounts() error {
 	if a := m.r.Available(); a != m.limit-len(m.q) {
 		return fmt.Errorf("Available = %d, want %d", a, m.limit-len(m.q))
 	}
+	if h, c := m.r.Held(), ring.HeldBlocks(m.r); h != c {
+		return fmt.Errorf("Held = %d, blocks in the chain hold %d", h, c)
+	}
 	return nil
 }
 

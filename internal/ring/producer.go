@@ -139,6 +139,7 @@ func (r *Ring) tailSpan() []byte {
 	t := r.tail
 	if r.tw == len(t.buf) {
 		nb := getBlock(r.wtotal, r.limit, r.most)
+		r.held.Add(int64(len(nb.buf)))
 		t.next.Store(nb)
 		r.tail, r.tw, t = nb, nb.offset(r.wtotal), nb
 	}
@@ -249,7 +250,7 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 	if err := r.acquireProducer(); err != nil {
 		return 0, err
 	}
-	defer r.releaseProducer()
+	defer r.endReadFrom()
 	var total int64
 	for {
 		if expired(&r.wdlArmed, r.wdl) {
@@ -273,6 +274,17 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 		if rerr != nil {
 			return total, rerr
 		}
+	}
+}
+
+// endReadFrom releases the gate ReadFrom held. A consumer that parked
+// meanwhile on the empty ring could not take the gate to hand the block
+// back (shrink): wake it, so that it tries again now the gate is open.
+func (r *Ring) endReadFrom() {
+	blocks := len(r.tail.buf) > 0
+	r.releaseProducer()
+	if blocks && !r.lends.Load() && r.prod.word.Load()&parkBit != 0 && r.prod.unpark() {
+		kick(r.dataCh)
 	}
 }
 

@@ -133,6 +133,7 @@ type Ring struct {
 
 	flags   atomic.Uint32 // flag bits; rarely written
 	offered atomic.Bool   // a parked Read offers its buffer (handoff.go)
+	held    atomic.Int64  // bytes of block memory in the chain (Held)
 	_       [64]byte
 
 	mu      sync.Mutex // guards the fields below and the slow paths
@@ -194,6 +195,11 @@ func (r *Ring) SetBlockLimit(n int) {
 	}
 	r.most = most
 }
+
+// Held reports how many bytes of block memory the ring holds: the blocks
+// from the consumer's place to the producer's. It may be called at any
+// time.
+func (r *Ring) Held() int { return int(r.held.Load()) }
 
 // Limit reports the most bytes the ring can hold.
 func (r *Ring) Limit() int { return int(r.limit) }

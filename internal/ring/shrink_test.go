@@ -2,6 +2,7 @@ package ring_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -11,15 +12,19 @@ import (
 	"github.com/netoffload/offload/internal/ring"
 )
 
-// waitIdle makes a Read wait on the empty ring r until a near deadline
-// passes, in the calling goroutine, so the test may look at r afterwards.
-func waitIdle(t *testing.T, r *ring.Ring) {
+// waitIdle parks a Read on the empty ring r, reports how much block
+// memory r holds while it waits, and ends the Read with a past deadline.
+func waitIdle(t *testing.T, r *ring.Ring) int {
 	t.Helper()
-	r.SetReadDeadline(time.Now().Add(time.Millisecond))
-	defer r.SetReadDeadline(time.Time{})
-	if n, err := r.Read(make([]byte, 100)); n != 0 || !isTimeout(err) {
-		t.Fatalf("Read on an empty ring = %d, %v; want a timeout", n, err)
+	ch := goRead(r, make([]byte, 100))
+	readerParked(t, r)
+	held := r.Held()
+	r.SetReadDeadline(time.Now())
+	if res := await(t, ch); res.n != 0 || !isTimeout(res.err) {
+		t.Fatalf("Read on an empty ring = %d, %v; want a timeout", res.n, res.err)
 	}
+	r.SetReadDeadline(time.Time{})
+	return held
 }
 
 // TestShrinkWhenIdle: a ring whose reader waits with nothing buffered
@@ -36,9 +41,11 @@ func TestShrinkWhenIdle(t *testing.T) {
 	if h := ring.HeldBlocks(r); h == 0 {
 		t.Fatal("drained ring holds no block before its reader waits; the test shows nothing")
 	}
-	waitIdle(t, r)
+	if held := waitIdle(t, r); held != 0 {
+		t.Fatalf("ring holds %d B of blocks while its reader waits, want 0", held)
+	}
 	if h := ring.HeldBlocks(r); h != 0 {
-		t.Fatalf("ring holds %d B of blocks while its reader waits, want 0", h)
+		t.Fatalf("%d B of blocks in the chain after the wait, want 0", h)
 	}
 	// The first block after the wait ends at the next 32 KiB boundary of
 	// the stream (128 KiB), so the blocks after it are whole again.
@@ -69,8 +76,7 @@ func TestShrinkKeepsLentBlocks(t *testing.T) {
 	}
 	// The producer might hold a span of the block from its next Reserve
 	// while the reader waits, so the block must stay.
-	waitIdle(t, r)
-	if h := ring.HeldBlocks(r); h == 0 {
+	if held := waitIdle(t, r); held == 0 {
 		t.Fatal("a ring whose producer lends spans gave its block back")
 	}
 	span, err = r.Reserve()
@@ -160,5 +166,60 @@ func TestShrinkRacesFirstReserve(t *testing.T) {
 		if string(got) != "xyz" {
 			t.Fatalf("round %d: read %q after the lend", round, got)
 		}
+	}
+}
+
+// pausedSource returns data on its first read; its second read waits for
+// resume and then fails with errStop.
+type pausedSource struct {
+	data   []byte
+	resume chan struct{}
+}
+
+var errStop = errors.New("source stopped")
+
+func (s *pausedSource) Read(p []byte) (int, error) {
+	if len(s.data) > 0 {
+		n := copy(p, s.data)
+		s.data = s.data[n:]
+		return n, nil
+	}
+	<-s.resume
+	return 0, errStop
+}
+
+// TestShrinkAfterReadFrom: a reader that parks while a ReadFrom holds the
+// producer gate cannot hand the block back then; when the ReadFrom
+// returns it wakes the reader, which does.
+func TestShrinkAfterReadFrom(t *testing.T) {
+	r := ring.New(64 << 10)
+	src := &pausedSource{data: pattern(0, 5000), resume: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.ReadFrom(src)
+		done <- err
+	}()
+	if got := mustRead(t, r, 5000); !bytes.Equal(got, pattern(0, 5000)) {
+		t.Fatal("bytes from ReadFrom read back wrong")
+	}
+	ch := goRead(r, make([]byte, 10))
+	readerParked(t, r)
+	if r.Held() == 0 {
+		t.Fatal("the block went back while ReadFrom held the gate; the test shows nothing")
+	}
+	close(src.resume)
+	if err := await(t, done); err != errStop {
+		t.Fatalf("ReadFrom = %v, want %v", err, errStop)
+	}
+	end := time.Now().Add(hangGuard)
+	for r.Held() != 0 {
+		if time.Now().After(end) {
+			t.Fatalf("hang: the waiting reader kept %d B after ReadFrom returned", r.Held())
+		}
+		runtime.Gosched()
+	}
+	mustWrite(t, r, []byte("z"))
+	if res := await(t, ch); res.n != 1 || res.err != nil {
+		t.Fatalf("Read after the block went back = %d, %v", res.n, res.err)
 	}
 }

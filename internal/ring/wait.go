@@ -185,6 +185,7 @@ func (r *Ring) shrink() {
 	if emptied {
 		r.sentinel.next.Store(nil) // the chain left it long ago
 		r.head, r.tail, r.r, r.tw = &r.sentinel, &r.sentinel, 0, 0
+		r.held.Add(-int64(len(h.buf)))
 	}
 	storeRelease(r.prod.ptr(), v)
 	if emptied {
