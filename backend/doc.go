@@ -31,7 +31,9 @@
 // block, since a lent span may still be in use, and so does one whose
 // producer is inside ReadFrom, which reads its source straight into the
 // block (wait for the medium outside ReadFrom, as the yamux client does,
-// to let it go). Buffer.Held reports the block memory a Buffer holds. A
+// to let it go). A consumer that only uses TryPeek and waits elsewhere
+// calls Buffer.Shrink when it finds the Buffer empty, as the ESP-AT
+// driver does. Buffer.Held reports the block memory a Buffer holds. A
 // backend may also give two sockets the same Buffer (one's Out is the
 // other's In), as the loopback backend does.
 //

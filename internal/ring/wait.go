@@ -193,6 +193,13 @@ func (r *Ring) shrink() {
 	}
 }
 
+// Shrink hands the ring's block back to the pool if the ring is empty and
+// no producer call is running, as Read, Peek and WriteTo do before they
+// wait. It is for a consumer that takes bytes with TryPeek and waits
+// elsewhere: call it from that consumer when it finds the ring empty, with
+// no span of Peek outstanding.
+func (r *Ring) Shrink() { r.shrink() }
+
 // waitSpace parks the producer until the consumer frees space, either side
 // closes, or the write deadline passes. It may return spuriously. The
 // producer announces itself by setting parkBit in the consumer word.
