@@ -2,7 +2,6 @@ package espat
 
 import (
 	"bytes"
-	"io"
 	"runtime"
 	"testing"
 
@@ -15,21 +14,7 @@ func TestIdleLinkHoldsNoSendMemory(t *testing.T) {
 	m, _ := openSim(t, simConfig(), Config{})
 	c := dialEcho(t, m, testnet.EchoServer(t))
 	msg := bytes.Repeat([]byte("0123456789abcdef"), 6<<10) // 96 KiB: past the small blocks
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := c.Write(msg)
-		wrote <- err
-	}()
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil {
-		t.Fatalf("reading the echo: %v", err)
-	}
-	if err := <-wrote; err != nil {
-		t.Fatalf("Write: %v", err)
-	}
-	if !bytes.Equal(got, msg) {
-		t.Fatal("the echo differs")
-	}
+	testnet.Echo(t, c, msg)
 	m.mu.Lock()
 	var l *link
 	for _, x := range m.links {

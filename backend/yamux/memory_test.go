@@ -1,9 +1,7 @@
 package yamux
 
 import (
-	"bytes"
 	"crypto/rand"
-	"io"
 	"runtime"
 	"testing"
 	"time"
@@ -41,21 +39,7 @@ func TestIdleConnHoldsNoBuffers(t *testing.T) {
 	}
 	msg := make([]byte, 300<<10) // past the first, small blocks
 	rand.Read(msg)
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := c.Write(msg)
-		wrote <- err
-	}()
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil {
-		t.Fatalf("reading the echo: %v", err)
-	}
-	if err := <-wrote; err != nil {
-		t.Fatalf("Write: %v", err)
-	}
-	if !bytes.Equal(got, msg) {
-		t.Fatal("the echo differs")
-	}
+	testnet.Echo(t, c, msg)
 	sc := e.onlyConn(t)
 	read := make(chan error, 1)
 	go func() {

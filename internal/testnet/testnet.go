@@ -1,9 +1,10 @@
 // Package testnet holds helpers the module's tests share: a self-signed
-// certificate, an echo server on the host's loopback, and a wait for
-// goroutines to park. Only tests import it.
+// certificate, an echo server on the host's loopback (and a round trip
+// through it), and a wait for goroutines to park. Only tests import it.
 package testnet
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -146,4 +147,25 @@ func countParked(stacks, marker string) int {
 		}
 	}
 	return c
+}
+
+// Echo writes msg on c, connected to an echo server, while it reads the
+// echo back, and fails t unless every byte returns unchanged.
+func Echo(t testing.TB, c net.Conn, msg []byte) {
+	t.Helper()
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := c.Write(msg)
+		wrote <- err
+	}()
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("reading the echo: %v", err)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if !bytes.Equal(got, msg) {
+		t.Fatal("the echo differs")
+	}
 }
