@@ -103,9 +103,7 @@ func (m *Modem) takeOut(l *link, n int) []byte {
 		l.consumed += int64(k)
 		l.markMu.Unlock()
 	}
-	if l.st.Out.Buffered() == 0 {
-		l.st.Out.Shrink() // an idle link holds no send memory
-	}
+	l.st.Out.Shrink() // if that emptied Out, an idle link holds no send memory
 	return buf
 }
 

@@ -182,9 +182,9 @@ func (r *Ring) Reserve() ([]byte, error) {
 }
 
 // markLends records that the producer lends spans, which keeps the
-// consumer from handing the block back (shrink). A shrink that took the
+// consumer from handing the block back (Shrink). A Shrink that took the
 // gate before the mark holds it busy for a moment: wait for it, so that
-// the lend sees the chain as that shrink left it. (shrink checks the mark
+// the lend sees the chain as that Shrink left it. (Shrink checks the mark
 // again after taking the gate, so one that comes later stops there.)
 func (r *Ring) markLends() {
 	if r.lends.Load() {
@@ -279,7 +279,7 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 
 // endReadFrom releases the gate ReadFrom held. A consumer that parked
 // meanwhile on the empty ring could not take the gate to hand the block
-// back (shrink): wake it, so that it tries again now the gate is open.
+// back (Shrink): wake it, so that it tries again now the gate is open.
 func (r *Ring) endReadFrom() {
 	blocks := len(r.tail.buf) > 0
 	r.releaseProducer()

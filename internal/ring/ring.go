@@ -49,7 +49,7 @@
 //     multiple of its size in the stream) and recycled when the consumer
 //     leaves them. A new ring holds no block memory. A consumer about to
 //     wait on an empty ring hands the last block back too, when no
-//     producer call runs and the producer does not lend spans (shrink);
+//     producer call runs and the producer does not lend spans (Shrink);
 //     the chain then restarts from the ring's empty sentinel block, and
 //     the next block starts part way in, at the stream's offset within
 //     it, so later blocks stay aligned. So a ring whose reader waits
@@ -152,7 +152,7 @@ type Ring struct {
 	notify atomic.Pointer[notifiers]
 
 	// lends is set once the producer uses Reserve: its spans outlive any
-	// gate, so the consumer may not take the block back (shrink).
+	// gate, so the consumer may not take the block back (Shrink).
 	lends atomic.Bool
 
 	// sentinel is the empty block the chain starts from, and restarts

@@ -65,28 +65,25 @@ func TestShrinkWhenIdle(t *testing.T) {
 // keeps its block while the reader waits.
 func TestShrinkKeepsLentBlocks(t *testing.T) {
 	r := ring.New(64 << 10)
-	span, err := r.Reserve()
-	if err != nil {
-		t.Fatal(err)
-	}
-	copy(span, "abc")
-	r.Commit(3)
-	if got := mustRead(t, r, 3); string(got) != "abc" {
-		t.Fatalf("read %q", got)
-	}
+	lendAndRead(t, r, "abc")
 	// The producer might hold a span of the block from its next Reserve
 	// while the reader waits, so the block must stay.
 	if held := waitIdle(t, r); held == 0 {
 		t.Fatal("a ring whose producer lends spans gave its block back")
 	}
-	span, err = r.Reserve()
+	lendAndRead(t, r, "de")
+}
+
+// lendAndRead puts msg into r through Reserve and Commit and reads it back.
+func lendAndRead(t *testing.T, r *ring.Ring, msg string) {
+	t.Helper()
+	span, err := r.Reserve()
 	if err != nil {
 		t.Fatal(err)
 	}
-	copy(span, "de")
-	r.Commit(2)
-	if got := mustRead(t, r, 2); string(got) != "de" {
-		t.Fatalf("read %q after the wait", got)
+	r.Commit(copy(span, msg))
+	if got := mustRead(t, r, len(msg)); string(got) != msg {
+		t.Fatalf("read %q, want %q", got, msg)
 	}
 }
 

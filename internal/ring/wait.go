@@ -139,7 +139,7 @@ func (r *Ring) waitData() error {
 		if f&flagWClosed != 0 {
 			return nil
 		}
-		r.shrink()
+		r.Shrink()
 		if !r.prod.announce(r.rtotal) {
 			return nil
 		}
@@ -157,31 +157,30 @@ func (r *Ring) waitData() error {
 	return nil
 }
 
-// shrink hands the ring's block back to the pool when the ring is empty
+// Shrink hands the ring's block back to the pool when the ring is empty
 // and no producer call is running, so that a ring waiting for data holds
-// no block memory; the next write takes a block again. It takes the
-// producer gate in busy mode for a moment, so a Write arriving meanwhile
-// waits one short step. Rings whose producer lends spans (Reserve) keep
-// their block: a lent span holds no gate. Consumer only, with no span of
-// Peek outstanding.
-func (r *Ring) shrink() {
+// no block memory; the next write takes a block again. Read, Peek and
+// WriteTo call it before they wait; a consumer that takes bytes with
+// TryPeek and waits elsewhere calls it when it finds the ring empty.
+// Consumer only, with no span of Peek outstanding. It takes the producer
+// gate in busy mode for a moment, so a Write arriving meanwhile waits one
+// short step. Rings whose producer lends spans (Reserve) keep their
+// block: a lent span holds no gate.
+func (r *Ring) Shrink() {
 	h := r.head
-	if len(h.buf) == 0 || r.lends.Load() {
+	if len(h.buf) == 0 || r.lends.Load() || r.prod.total() != r.rtotal {
 		return
 	}
 	v, ok := r.prod.tryAcquireBusy()
 	if !ok {
 		return
 	}
-	if r.lends.Load() { // a first Reserve came in meanwhile (markLends)
-		storeRelease(r.prod.ptr(), v)
-		return
-	}
 	// With the gate held the producer's fields are stable: the ring is
 	// empty if the consumer has reached the published total, and then the
 	// head block is also the tail unless the producer linked a block it
-	// has yet to fill.
-	emptied := int64(v&^stateBits) == r.rtotal && r.tail == h
+	// has yet to fill. The lends mark is checked again: a first Reserve
+	// may have come in meanwhile (markLends).
+	emptied := !r.lends.Load() && int64(v&^stateBits) == r.rtotal && r.tail == h
 	if emptied {
 		r.sentinel.next.Store(nil) // the chain left it long ago
 		r.head, r.tail, r.r, r.tw = &r.sentinel, &r.sentinel, 0, 0
@@ -192,13 +191,6 @@ func (r *Ring) shrink() {
 		putBlock(h) // out of the chain: pooled after the gate opens
 	}
 }
-
-// Shrink hands the ring's block back to the pool if the ring is empty and
-// no producer call is running, as Read, Peek and WriteTo do before they
-// wait. It is for a consumer that takes bytes with TryPeek and waits
-// elsewhere: call it from that consumer when it finds the ring empty, with
-// no span of Peek outstanding.
-func (r *Ring) Shrink() { r.shrink() }
 
 // waitSpace parks the producer until the consumer frees space, either side
 // closes, or the write deadline passes. It may return spuriously. The
