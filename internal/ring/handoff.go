@@ -1,11 +1,28 @@
 package ring
 
+import "unsafe"
+
 // Direct hand-off: when a consumer is parked in Read with a large buffer
 // and the ring is empty, a Write of appendMin bytes or more copies straight
 // into the reader's buffer (after what earlier writes put there), so those
 // bytes are copied once instead of twice. Only the parked Read's own
 // buffer is used, and only while that Read is parked; it is dropped before
 // Read returns, so no caller slice outlives a call.
+//
+// The offer is one atomic word (Ring.hand): the count of bytes handed into
+// the buffer, an open bit while the Read offers it, and a busy bit while a
+// writer copies into it. A writer, holding the producer gate, takes busy
+// with one CAS, copies, and stores the new count with one plain store; the
+// woken reader closes the offer with one CAS, waiting out a busy writer
+// (who never blocks while busy). So a run of medium writes to a parked
+// reader costs about what writes into the ring cost.
+
+// Bits of Ring.hand above the count.
+const (
+	handOpen  = 1 << 63 // a parked Read offers its buffer
+	handBusy  = 1 << 62 // a writer is copying into it
+	handCount = handBusy - 1
+)
 
 // handoffMin is the smallest read buffer offered for a hand-off; writes of
 // this size or more always look for a parked reader.
@@ -16,50 +33,61 @@ const handoffMin = 8 << 10
 // error when none were.
 func (r *Ring) waitHandoff(p []byte) (int, error) {
 	r.flushConsumer()
-	r.mu.Lock()
-	r.parked, r.parkedN = p, 0
-	r.mu.Unlock()
-	r.offered.Store(true)
+	r.parked = p // read by writers only after they see the open bit
+	r.hand.Store(handOpen)
 	err := r.waitData()
-	r.offered.Store(false)
-	r.mu.Lock()
-	n := r.parkedN
-	r.parked, r.parkedN = nil, 0
-	r.mu.Unlock()
+	n := r.closeHand()
+	r.parked = nil
 	if n > 0 {
 		return n, nil
 	}
 	return 0, err
 }
 
+// closeHand withdraws the offer, waiting for a writer that is copying,
+// and returns how many bytes were handed over. Consumer only.
+func (r *Ring) closeHand() int {
+	for {
+		v := r.hand.Load()
+		if v&handBusy != 0 {
+			waitWord(&r.hand, v)
+			continue
+		}
+		if r.hand.CompareAndSwap(v, 0) {
+			return int(v & handCount)
+		}
+	}
+}
+
 // tryHandoff copies a prefix of q into a parked reader's buffer if the
 // ring holds nothing the reader has not consumed. Producer only, gate
-// held. It reports how many bytes it handed over, and whether the parked
-// buffer is full of earlier hand-offs that the reader, woken but not yet
-// running, has still to collect.
+// held (either mode). It reports how many bytes it handed over, and
+// whether the parked buffer is full of earlier hand-offs that the reader,
+// woken but not yet running, has still to collect.
 func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
-	if r.flags.Load() != 0 {
+	v := r.hand.Load()
+	if v&handOpen == 0 || r.flags.Load() != 0 {
 		return 0, false
 	}
 	r.flushProducer()
-	if r.wtotal != r.cons.total() {
+	if r.wtotal != r.cons.total() || !r.hand.CompareAndSwap(v, v|handBusy) {
 		return 0, false
 	}
-	r.mu.Lock()
-	if r.parked == nil || r.parkedN == len(r.parked) {
-		pending = r.parked != nil
-		r.mu.Unlock()
-		return 0, pending
-	}
-	first := r.parkedN == 0
-	c := copy(r.parked[r.parkedN:], q)
-	r.parkedN += c
-	r.mu.Unlock()
-	if first {
+	at := int(v & handCount)
+	c := copy(r.parked[at:], q)
+	storeRelease(r.handPtr(), v+uint64(c))
+	if at == 0 && c > 0 {
 		kick(r.dataCh)
 	}
-	return c, false
+	return c, c == 0
 }
+
+// handoffOffered reports whether a parked Read offers its buffer for a
+// direct hand-off. It stays set until that Read returns, unlike parkBit,
+// which the first publish clears.
+func (r *Ring) handoffOffered() bool { return r.hand.Load()&handOpen != 0 }
+
+func (r *Ring) handPtr() *uint64 { return (*uint64)(unsafe.Pointer(&r.hand)) }
 
 // handoffHook, when set (by tests only), runs in Write right after a
 // hand-off.

@@ -116,3 +116,48 @@ func TestHandoffThenCloseRead(t *testing.T) {
 		t.Fatalf("next Write: %v, want ECONNRESET", err)
 	}
 }
+
+// TestHandoffConcurrentWriters: several writers of medium messages (the
+// size appended to a parked reader's buffer) and one reader whose buffer
+// is large enough to offer. Every message must arrive whole, once, and
+// every writer's messages in order, whether they went by hand-off or
+// through the ring.
+func TestHandoffConcurrentWriters(t *testing.T) {
+	const writers, calls, size = 3, 1500, 700
+	r := ring.New(24 << 10)
+	msg := func(w, c int) []byte {
+		p := pattern(w*calls+c, size)
+		p[0], p[1], p[2] = byte(w), byte(c), byte(c>>8)
+		return p
+	}
+	wg := goWriters(t, r, writers, calls, msg)
+	done := make(chan error, 1)
+	go func() {
+		next := make([]int, writers)
+		var pend []byte
+		buf := make([]byte, 16<<10)
+		for got := 0; got < writers*calls; {
+			n, err := r.Read(buf)
+			if err != nil {
+				done <- err
+				return
+			}
+			pend = append(pend, buf[:n]...)
+			for len(pend) >= size {
+				w, c := int(pend[0]), int(pend[1])|int(pend[2])<<8
+				if w >= writers || c != next[w] || !bytes.Equal(pend[:size], msg(w, c)) {
+					done <- errors.New("message torn, lost or out of order")
+					return
+				}
+				next[w]++
+				got++
+				pend = pend[size:]
+			}
+		}
+		done <- nil
+	}()
+	wg.Wait()
+	if err := await(t, done); err != nil {
+		t.Fatal(err)
+	}
+}

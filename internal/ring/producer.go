@@ -51,10 +51,24 @@ func (r *Ring) Write(p []byte) (int, error) {
 		}
 		return n, nil
 	}
+	handed := 0
+	if !small && r.unpub == 0 {
+		// A medium write to a parked reader: append it to the reader's
+		// buffer with the gate still busy. The gate's word is unchanged,
+		// so opening it is the same plain store.
+		handed, _ = r.tryHandoff(p)
+		if handed > 0 && handoffHook != nil {
+			handoffHook()
+		}
+		if handed == n {
+			storeRelease(r.prod.ptr(), v)
+			return n, nil
+		}
+	}
 	r.prod.own(v)
-	total, err := r.write(p)
+	total, err := r.write(p[handed:])
 	r.releaseProducer()
-	return total, err
+	return handed + total, err
 }
 
 // prefetchMin is the smallest write after which Write prefetches room for

@@ -22,7 +22,7 @@
 // (release) store: one locked instruction per call, and no lock. Calls
 // that may block hold the gate in a mode whose updates are all atomic
 // read-modify-writes. The mutex is for the slow paths only: parking,
-// closing, deadlines, hand-offs. A Write of 256 bytes or more then
+// closing, deadlines. A Write of 256 bytes or more then
 // prefetches, for writing, the room the next write of its size would
 // take: that memory was last read by the consumer's core, and fetching it
 // early keeps the next Write's CAS from waiting for it.
@@ -34,7 +34,9 @@
 //
 // A Read parked with a large buffer offers it for a direct hand-off: a
 // Write of 512 bytes or more that finds the ring empty copies into that
-// buffer instead (handoff.go), so the bytes are copied once. A writer
+// buffer instead (handoff.go), so the bytes are copied once. The offer is
+// one atomic word that a writer takes and gives back around its copy, as
+// it does the gate, so a hand-off costs no more than a write to the ring. A writer
 // whose reader has yet to collect a full hand-off yields to it rather
 // than queueing in the ring: the woken reader usually runs on the
 // writer's processor, and taking turns there keeps the bytes in one
@@ -108,12 +110,13 @@ const (
 type Ring struct {
 	// Consumer side, touched only by the consumer.
 	head     *block
-	r        int   // read offset in head
-	rtotal   int64 // bytes consumed so far, released or not
-	unrel    int64 // bytes consumed but not yet released to the producer
-	tailSeen int64 // last producer total the consumer loaded
-	pair     *Ring // the ring the consumer also writes to (PairWith), or nil
-	pairSeen int64 // pair's producer total when the consumer last waited
+	r        int    // read offset in head
+	rtotal   int64  // bytes consumed so far, released or not
+	unrel    int64  // bytes consumed but not yet released to the producer
+	tailSeen int64  // last producer total the consumer loaded
+	pair     *Ring  // the ring the consumer also writes to (PairWith), or nil
+	pairSeen int64  // pair's producer total when the consumer last waited
+	parked   []byte // a parked Read's buffer, read by producers while hand is open
 	_        [64]byte
 
 	// Producer side, touched only by the producer.
@@ -131,17 +134,15 @@ type Ring struct {
 	cons side // consumer gate + bytes released so far
 	_    [64]byte
 
-	flags   atomic.Uint32 // flag bits; rarely written
-	offered atomic.Bool   // a parked Read offers its buffer (handoff.go)
-	held    atomic.Int64  // bytes of block memory in the chain (Held)
-	_       [64]byte
+	flags atomic.Uint32 // flag bits; rarely written
+	hand  atomic.Uint64 // the hand-off offer: count and bits (handoff.go)
+	held  atomic.Int64  // bytes of block memory in the chain (Held)
+	_     [64]byte
 
 	mu      sync.Mutex // guards the fields below and the slow paths
 	wErr    error      // what producers get after CloseWrite
 	rErr    error      // what consumers get after CloseRead / Abort
 	peerErr error      // what producers get after CloseRead; nil discards writes
-	parked  []byte     // a parked Read's buffer, offered for direct hand-off
-	parkedN int        // bytes handed into parked
 
 	dataCh, spaceCh        chan struct{} // cap 1: wake the parked consumer / producer
 	prodGateCh, consGateCh chan struct{} // cap 1: hand a gate to a waiter (see side)

@@ -82,8 +82,12 @@ func (s *side) announce(after int64) bool {
 // holder's thread may be one the operating system descheduled, and a
 // waiter that keeps the CPU busy only delays it), still yielding the
 // processor now and then.
-func (s *side) waitStore(v uint64) {
-	for spins := 0; s.word.Load() == v; spins++ {
+func (s *side) waitStore(v uint64) { waitWord(&s.word, v) }
+
+// waitWord waits for w to change from v, which a holder of a busy bit
+// stores within one short copy (side.waitStore, closeHand).
+func waitWord(w *atomic.Uint64, v uint64) {
+	for spins := 0; w.Load() == v; spins++ {
 		switch {
 		case spins < busySpins:
 		case spins < busySpins+busyYields || spins%busyYields == 0:

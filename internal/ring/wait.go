@@ -110,11 +110,6 @@ func (r *Ring) released(parked bool) {
 	r.notifyWritable()
 }
 
-// handoffOffered reports whether a parked Read offers its buffer for a
-// direct hand-off. It stays set until that Read returns, unlike parkBit,
-// which the first publish clears.
-func (r *Ring) handoffOffered() bool { return r.offered.Load() }
-
 // waitData parks the consumer until the producer publishes bytes, either
 // side closes, the hold lifts, or the read deadline passes. It may return
 // spuriously; callers re-check. The consumer announces itself by setting
