@@ -34,13 +34,13 @@
 //
 // A Read parked with a large buffer offers it for a direct hand-off: a
 // Write of 512 bytes or more that finds the ring empty copies into that
-// buffer instead (handoff.go), so the bytes are copied once. The offer is
-// one atomic word that a writer takes and gives back around its copy, as
-// it does the gate, so a hand-off costs no more than a write to the ring. A writer
-// whose reader has yet to collect a full hand-off yields to it rather
-// than queueing in the ring: the woken reader usually runs on the
-// writer's processor, and taking turns there keeps the bytes in one
-// core's cache.
+// buffer instead (handoff.go), so the bytes are copied once. The offer
+// is one atomic word that a writer takes and gives back around its copy,
+// as it does the gate, so a hand-off costs no more than a write to the
+// ring. A writer whose reader has yet to collect a full hand-off yields
+// to it rather than queueing in the ring: the woken reader usually runs
+// on the writer's processor, and taking turns there keeps the bytes in
+// one core's cache.
 //
 // # Invariants
 //
