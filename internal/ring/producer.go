@@ -54,14 +54,15 @@ func (r *Ring) Write(p []byte) (int, error) {
 	handed := 0
 	if !small && r.unpub == 0 {
 		// A medium write to a parked reader: append it to the reader's
-		// buffer with the gate still busy. The gate's word is unchanged,
-		// so opening it is the same plain store.
+		// buffer with the gate still busy, and open the gate with the same
+		// plain store. The reader's park bit goes with it: the hand-off
+		// woke the reader, so a later publish need not wake it again.
 		handed, _ = r.tryHandoff(p)
 		if handed > 0 && handoffHook != nil {
 			handoffHook()
 		}
 		if handed == n {
-			storeRelease(r.prod.ptr(), v)
+			storeRelease(r.prod.ptr(), v&^parkBit)
 			return n, nil
 		}
 	}
