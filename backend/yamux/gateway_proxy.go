@@ -73,19 +73,28 @@ func (p *proxy) up() {
 // copyUp moves the stream's bytes to the conn until the stream ends
 // (rerr, io.EOF at the device's FIN) or the conn refuses them (werr). A
 // conn that fills itself from a reader (io.ReaderFrom, as offload conns
-// do) takes the bytes straight into its send buffer, sparing a copy;
-// kernel sockets gain nothing from that and use the pooled buffer.
+// do) takes the bytes straight into its send buffer, sparing a copy, one
+// read at a time as the device's receive pump does (receive): on an
+// in-memory conn a read may go straight into its peer's parked Read.
+// Kernel sockets gain nothing from that and use the pooled buffer.
 func (p *proxy) copyUp() (rerr, werr error) {
 	if rf, ok := p.c.(io.ReaderFrom); ok && !kernelConn(p.c) {
-		src := &streamSource{st: p.e.st}
-		_, err := rf.ReadFrom(src)
-		switch {
-		case src.err != nil:
-			return src.err, nil
-		case err == nil: // ReadFrom ends without an error only at the source's EOF
-			return io.EOF, nil
+		st := streamSource{st: p.e.st}
+		src := readySource{s: &st}
+		for {
+			if err := src.wait(); err != nil {
+				return err, nil
+			}
+			_, err := rf.ReadFrom(&src)
+			switch {
+			case st.err != nil:
+				return st.err, nil
+			case err != nil:
+				return nil, err
+			case src.eof:
+				return io.EOF, nil
+			}
 		}
-		return nil, err
 	}
 	buf := getBuf()
 	defer putBuf(buf)

@@ -2,7 +2,6 @@ package yamux
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -156,46 +155,57 @@ func (c *streamConn) recvPump() {
 
 // receive fills In from the stream until the stream ends (nil), fails, or
 // In refuses more bytes (In's error). Each read goes straight into In's
-// memory (ReadFrom). A read that drains what the stream holds ends the
-// burst: the pump then waits for more with a zero-length read, which
-// yamux answers once bytes are there, so that it does not wait inside
-// ReadFrom with a block of In lent to the read, and In, empty with its
-// reader waiting, can hand that block back (idle conns hold no receive
-// memory).
+// memory (ReadFrom), or into the application's buffer if its Read waits
+// with a large one. The pump waits for bytes with a zero-length read,
+// which yamux answers once bytes are there, and then reads once: so it
+// never waits inside ReadFrom with a block of In lent to the read, and
+// In, empty with its reader waiting, can hand that block back (idle
+// conns hold no receive memory).
 func (c *streamConn) receive() error {
-	src := burstSource{s: &c.src}
+	src := readySource{s: &c.src}
 	for {
-		if _, err := c.src.Read(nil); err != nil {
+		if err := src.wait(); err != nil {
 			if err == io.EOF {
 				return nil
 			}
 			return err
 		}
-		src.more = true
-		if _, err := c.bufs.In.ReadFrom(&src); err != errBurstEnd {
+		if _, err := c.bufs.In.ReadFrom(&src); err != nil || src.eof {
 			return err
 		}
 	}
 }
 
-// burstSource reads the stream for ReadFrom while a burst lasts: once a
-// read returns less than asked (the stream had no more), the next read
-// ends the burst with errBurstEnd instead of waiting.
-type burstSource struct {
-	s    *streamSource
-	more bool
+// readySource reads the stream for ReadFrom one read at a time: wait
+// returns once the stream holds bytes, and the one read after it returns
+// at once (ring.ReadySource), so a ring may read it straight into a
+// parked reader's buffer; ReadFrom then returns, and the caller waits
+// again. eof tells the stream's end from the end of a read.
+type readySource struct {
+	s     *streamSource
+	ready bool // the stream holds bytes: the next read will not block
+	eof   bool // the stream ended
 }
 
-var errBurstEnd = errors.New("yamux: burst read")
-
-func (b *burstSource) Read(p []byte) (int, error) {
-	if !b.more {
-		return 0, errBurstEnd
+// wait blocks until the stream holds bytes or ends. A zero-length yamux
+// read returns once bytes are there, or at the end.
+func (r *readySource) wait() error {
+	if _, err := r.s.Read(nil); err != nil {
+		r.eof = err == io.EOF
+		return err
 	}
-	n, err := b.s.Read(p)
-	b.more = n == len(p)
+	r.ready = true
+	return nil
+}
+
+func (r *readySource) Read(p []byte) (int, error) {
+	r.ready = false
+	n, err := r.s.Read(p)
+	r.eof = err == io.EOF
 	return n, err
 }
+
+func (r *readySource) ReadReady() bool { return r.ready }
 
 // drain discards what arrives after the application shut its read side.
 // Bytes arriving after a full Close reset the stream, as TCP answers

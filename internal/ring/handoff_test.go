@@ -161,3 +161,114 @@ func TestHandoffConcurrentWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// readySource serves data in reads of at most chunk bytes, never
+// blocking; after arm(k) it reports ready for its next k reads.
+type readySource struct {
+	data  []byte
+	chunk int
+	left  int
+}
+
+func (s *readySource) arm(k int) { s.left = k }
+
+func (s *readySource) Read(p []byte) (int, error) {
+	s.left--
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), s.chunk)], s.data)
+	s.data = s.data[n:]
+	return n, nil
+}
+
+func (s *readySource) ReadReady() bool { return s.left > 0 }
+
+// TestHandoffReadFrom: ReadFrom reads a ready ReadySource straight into a
+// parked reader's buffer, and stops at its first read that is not ready;
+// the reader gets the stream whole and in order.
+func TestHandoffReadFrom(t *testing.T) {
+	r := ring.New(0)
+	buf := make([]byte, 16<<10)
+	ch := goRead(r, buf)
+	readerParked(t, r)
+	handoffs := 0
+	ring.SetHandoffHook(func() { handoffs++ })
+	defer ring.SetHandoffHook(nil)
+	data := pattern(11, 30<<10)
+	src := &readySource{data: data, chunk: 10 << 10}
+	src.arm(1)
+	if n, err := r.ReadFrom(src); n != 10<<10 || err != nil {
+		t.Fatalf("ReadFrom = %d, %v; want one read of 10240 bytes", n, err)
+	}
+	if handoffs != 1 {
+		t.Fatalf("%d hand-offs, want 1", handoffs)
+	}
+	src.arm(100) // ready to the end
+	if n, err := r.ReadFrom(src); n != 20<<10 || err != nil {
+		t.Fatalf("ReadFrom = %d, %v; want the other 20480 bytes", n, err)
+	}
+	checkParkedRead(t, r, buf, await(t, ch), data, 10<<10)
+}
+
+// TestReadFromNotReady: ReadFrom never reads a ReadySource that is not
+// ready, since its read may block, and so never waits in one.
+func TestReadFromNotReady(t *testing.T) {
+	r := ring.New(0)
+	buf := make([]byte, 16<<10)
+	ch := goRead(r, buf)
+	readerParked(t, r)
+	src := &readySource{data: pattern(12, 12<<10), chunk: 4 << 10}
+	if n, err := r.ReadFrom(src); n != 0 || err != nil || src.left != 0 {
+		t.Fatalf("ReadFrom = %d, %v after %d reads; want 0, nil and no read", n, err, -src.left)
+	}
+	r.CloseWrite(nil)
+	if res := await(t, ch); res.n != 0 || res.err != io.EOF {
+		t.Fatalf("Read = %d, %v; want 0, EOF", res.n, res.err)
+	}
+}
+
+// TestHandoffReadFromStream: ReadFrom calls that read a ReadySource for a
+// few reads each, against a reader reading concurrently with a buffer
+// large enough to offer; the reader gets every byte once, in order,
+// however each read was placed.
+func TestHandoffReadFromStream(t *testing.T) {
+	r := ring.New(48 << 10)
+	chunks := []int{600, 9000, 17000, 3000, 40000, 1}
+	var all []byte
+	for i := range 200 {
+		all = append(all, pattern(i, chunks[i%len(chunks)]*2)...)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer r.CloseWrite(nil)
+		src := &readySource{data: all}
+		for i := 0; len(src.data) > 0; i++ {
+			src.chunk = chunks[i%len(chunks)]
+			src.arm(1 + i%3)
+			if _, err := r.ReadFrom(src); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	var data []byte
+	buf := make([]byte, 20<<10)
+	for {
+		n, err := r.Read(buf)
+		data = append(data, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+	}
+	if err := await(t, done); err != nil {
+		t.Fatalf("ReadFrom: %v", err)
+	}
+	if !bytes.Equal(data, all) {
+		t.Fatalf("read %d bytes that differ from the %d written", len(data), len(all))
+	}
+}

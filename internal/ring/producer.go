@@ -260,28 +260,46 @@ func (r *Ring) Commit(n int) {
 // ReadFrom fills the ring from src until src reports io.EOF (returned as
 // nil, as io.ReaderFrom does) or an error, or the ring refuses more bytes.
 // It holds the producer gate throughout and reads straight into the
-// ring's free space.
+// ring's free space. A ReadySource is read only while it reports
+// ReadReady, and straight into a parked reader's buffer when one is
+// offered; ReadFrom returns, with a nil error, once it is not ready, so
+// it never waits inside a read of one.
 func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 	if err := r.acquireProducer(); err != nil {
 		return 0, err
 	}
 	defer r.endReadFrom()
+	ready, _ := src.(ReadySource)
 	var total int64
 	for {
+		if ready != nil && !ready.ReadReady() {
+			return total, nil
+		}
 		if expired(&r.wdlArmed, r.wdl) {
 			return total, errTimeout
 		}
 		if r.producerErr() == errDiscard {
 			// The consumer shut its read side: accept and drop, as Write does.
-			n, err := io.Copy(io.Discard, src)
+			n, err := discardFrom(src, ready)
 			return total + n, err
 		}
-		span, err := r.reserve()
-		if err != nil {
-			return total, err
+		var n int
+		var rerr error
+		handed := false
+		if ready != nil && r.handoffOffered() {
+			n, rerr, handed = r.handoffRead(src)
+			if n > 0 && handoffHook != nil {
+				handoffHook()
+			}
 		}
-		n, rerr := src.Read(span)
-		r.Commit(n)
+		if !handed {
+			span, err := r.reserve()
+			if err != nil {
+				return total, err
+			}
+			n, rerr = src.Read(span)
+			r.Commit(n)
+		}
 		total += int64(n)
 		if rerr == io.EOF {
 			return total, nil
@@ -290,6 +308,27 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 			return total, rerr
 		}
 	}
+}
+
+// discardFrom reads src to its end and drops the bytes, or, for a
+// ReadySource, only while it is ready.
+func discardFrom(src io.Reader, ready ReadySource) (int64, error) {
+	if ready == nil {
+		return io.Copy(io.Discard, src)
+	}
+	var buf [4 << 10]byte
+	var total int64
+	for ready.ReadReady() {
+		n, err := src.Read(buf[:])
+		total += int64(n)
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // endReadFrom releases the gate ReadFrom held. A consumer that parked
