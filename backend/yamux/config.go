@@ -31,7 +31,11 @@ const (
 type MuxConfig struct {
 	// StreamWindow is each stream's receive window: how many bytes the
 	// peer may send ahead of the reader. Zero means DefaultStreamWindow
-	// (1 MiB); values below yamux's 256 KiB minimum are raised to it.
+	// (1 MiB); values below yamux's 256 KiB minimum are raised to it. A
+	// stream's throughput is at most a window per round trip, so long
+	// links want a large one; on a link with a short round trip a large
+	// window only keeps more bytes in flight (in socket buffers, out of
+	// cache), and a smaller one is faster (README, Performance).
 	StreamWindow uint32
 
 	// KeepAlive is the interval between keepalive pings. Zero means
