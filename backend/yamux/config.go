@@ -35,7 +35,7 @@ type MuxConfig struct {
 	// stream's throughput is at most a window per round trip, so long
 	// links want a large one; on a link with a short round trip a large
 	// window only keeps more bytes in flight (in socket buffers, out of
-	// cache), and a smaller one is faster (README, Performance).
+	// cache), and a smaller one is faster (README, Benchmarks).
 	StreamWindow uint32
 
 	// KeepAlive is the interval between keepalive pings. Zero means
