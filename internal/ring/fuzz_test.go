@@ -75,12 +75,13 @@ const (
 	opReadFrom
 	opWriteTo
 	opIdle
+	opReadFromReady
 	numOps
 )
 
 func (o fuzzOp) String() string {
 	return [...]string{"Write", "Read", "TryReserve", "Commit", "TryPeek", "Discard", "CloseWrite",
-		"CloseRead", "Abort", "SetHold", "Reserve", "Peek", "ReadFrom", "WriteTo", "Idle"}[o]
+		"CloseRead", "Abort", "SetHold", "Reserve", "Peek", "ReadFrom", "WriteTo", "Idle", "ReadFromReady"}[o]
 }
 
 // model is the reference: what a ring of limit bytes must do.
@@ -139,7 +140,7 @@ func (m *model) readable() bool { return !m.rclosed && !m.hold && len(m.q) > 0 }
 
 func (m *model) step(op fuzzOp, arg int) error {
 	switch op {
-	case opWrite, opTryReserve, opReserve, opReadFrom:
+	case opWrite, opTryReserve, opReserve, opReadFrom, opReadFromReady:
 		if m.reserved != nil {
 			return m.commit(arg) // one producer: finish the lend first
 		}
@@ -176,6 +177,8 @@ func (m *model) step(op fuzzOp, arg int) error {
 		return m.writeTo(arg)
 	case opIdle:
 		return m.idle()
+	case opReadFromReady:
+		return m.readFromReady(arg)
 	}
 	return nil
 }
@@ -413,6 +416,41 @@ func (m *model) readFrom(arg int) error {
 	return nil
 }
 
+// readFromReady runs ReadFrom on a ReadySource that is ready for one to
+// four reads of chunk bytes at most: ReadFrom must stop at the first read
+// that is not ready, having taken exactly the bytes it reported, in
+// order, from the front of the source.
+func (m *model) readFromReady(arg int) error {
+	perr, discard := m.producerErr()
+	size := arg % (m.limit + 1)
+	if perr == nil && !discard && size >= m.limit-len(m.q) {
+		return nil // it could block on a full ring
+	}
+	p := m.next(size)
+	src := &readySource{data: p, chunk: 1 + (arg>>3)%(size+1)}
+	src.arm(1 + (arg>>12)%4)
+	reads := src.left
+	n, err := m.r.ReadFrom(src)
+	taken := size - len(src.data)
+	switch {
+	case perr != nil:
+		if n != 0 || !errors.Is(err, perr) || taken != 0 {
+			return fmt.Errorf("ReadFrom(ready) = %d, %v after taking %d; want 0, %v", n, err, taken, perr)
+		}
+		return nil
+	case err != nil || n != int64(taken):
+		return fmt.Errorf("ReadFrom(ready) = %d, %v; the source gave %d", n, err, taken)
+	case src.left < 0:
+		return fmt.Errorf("ReadFrom(ready) read %d times; the source was ready for %d", reads-src.left, reads)
+	case taken < size && src.left != 0:
+		return fmt.Errorf("ReadFrom(ready) returned with the source still ready and %d bytes left", size-taken)
+	}
+	if !discard {
+		m.q = append(m.q, p[:taken]...)
+	}
+	return nil
+}
+
 func (m *model) writeTo(arg int) error {
 	room := arg % (m.limit + 2)
 	drains := !m.rclosed && !m.hold && m.wclosed && room >= len(m.q)
@@ -480,5 +518,6 @@ func fuzzSeeds() [][]byte {
 		enc(3, op(opWrite, 9), op(opCloseWrite, 3), op(opWrite, 1), op(opTryReserve, 0), op(opRead, 64), op(opRead, 1)),
 		enc(3, op(opWrite, 9), op(opAbort, 3), op(opRead, 1), op(opWrite, 1), op(opWriteTo, 5)),
 		enc(7, op(opWrite, 5000), op(opRead, 5000), op(opIdle, 0), op(opWrite, 40000), op(opRead, 30000), op(opIdle, 0), op(opRead, 20000), op(opIdle, 0), op(opWrite, 65000), op(opTryPeek, 0), op(opDiscard, 100), op(opRead, 65535)),
+		enc(6, op(opReadFromReady, 0x3f01), op(opRead, 9000), op(opReadFromReady, 0x1400), op(opCloseRead, 0), op(opReadFromReady, 0x2050), op(opWrite, 3)),
 	}
 }
