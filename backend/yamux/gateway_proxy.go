@@ -74,8 +74,8 @@ func (p *proxy) up() {
 // (rerr, io.EOF at the device's FIN) or the conn refuses them (werr). A
 // conn that fills itself from a reader (io.ReaderFrom, as offload conns
 // do) takes the bytes straight into its send buffer, sparing a copy, one
-// read at a time as the device's receive pump does (receive): on an
-// in-memory conn a read may go straight into its peer's parked Read.
+// read at a time as the device's receive pump does (receive), so it does
+// not hold that buffer while it waits for the device.
 // Kernel sockets gain nothing from that and use the pooled buffer.
 func (p *proxy) copyUp() (rerr, werr error) {
 	if rf, ok := p.c.(io.ReaderFrom); ok && !kernelConn(p.c) {

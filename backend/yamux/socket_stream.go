@@ -155,8 +155,7 @@ func (c *streamConn) recvPump() {
 
 // receive fills In from the stream until the stream ends (nil), fails, or
 // In refuses more bytes (In's error). Each read goes straight into In's
-// memory (ReadFrom), or into the application's buffer if its Read waits
-// with a large one. The pump waits for bytes with a zero-length read,
+// memory (ReadFrom). The pump waits for bytes with a zero-length read,
 // which yamux answers once bytes are there, and then reads once: so it
 // never waits inside ReadFrom with a block of In lent to the read, and
 // In, empty with its reader waiting, can hand that block back (idle
@@ -178,9 +177,9 @@ func (c *streamConn) receive() error {
 
 // readySource reads the stream for ReadFrom one read at a time: wait
 // returns once the stream holds bytes, and the one read after it returns
-// at once (ring.ReadySource), so a ring may read it straight into a
-// parked reader's buffer; ReadFrom then returns, and the caller waits
-// again. eof tells the stream's end from the end of a read.
+// at once (ring.ReadySource), so ReadFrom never waits inside it; ReadFrom
+// then returns, and the caller waits again. eof tells the stream's end
+// from the end of a read.
 type readySource struct {
 	s     *streamSource
 	ready bool // the stream holds bytes: the next read will not block

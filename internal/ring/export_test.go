@@ -1,7 +1,7 @@
 package ring
 
-// SetHandoffHook installs f to run in Write or ReadFrom right after a
-// hand-off put bytes into a parked reader's buffer; nil removes it. Tests use it to
+// SetHandoffHook installs f to run in Write right after a hand-off copied
+// bytes into a parked reader's buffer; nil removes it. Tests use it to
 // act in the window before the Write returns.
 func SetHandoffHook(f func()) { handoffHook = f }
 

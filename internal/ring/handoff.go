@@ -1,9 +1,6 @@
 package ring
 
-import (
-	"io"
-	"unsafe"
-)
+import "unsafe"
 
 // Direct hand-off: when a consumer is parked in Read with a large buffer
 // and the ring is empty, a Write of appendMin bytes or more copies straight
@@ -68,8 +65,6 @@ func (r *Ring) closeHand() int {
 // whether the parked buffer is full of earlier hand-offs that the reader,
 // woken but not yet running, has still to collect.
 func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
-	// takeHand and giveHand, written out: this is the path of every
-	// medium write to a waiting reader, and the calls measured.
 	v := r.hand.Load()
 	if v&handOpen == 0 || r.flags.Load() != 0 {
 		return 0, false
@@ -87,63 +82,6 @@ func (r *Ring) tryHandoff(q []byte) (n int, pending bool) {
 	return c, c == 0
 }
 
-// handoffRead reads src straight into a parked reader's buffer, as
-// tryHandoff copies. Producer only, gate held; src's next Read must not
-// block (ReadySource), since the reader cannot take its buffer back until
-// the read returns. ok is false when no buffer was offered, or the offered
-// one is full.
-func (r *Ring) handoffRead(src io.Reader) (n int, err error, ok bool) {
-	v, ok := r.takeHand()
-	if !ok {
-		return 0, nil, false
-	}
-	buf := r.parked[v&handCount:]
-	if len(buf) == 0 {
-		r.giveHand(v, 0)
-		return 0, nil, false
-	}
-	n, err = src.Read(buf)
-	n = min(max(n, 0), len(buf))
-	r.giveHand(v, n)
-	return n, err, true
-}
-
-// takeHand claims a parked reader's buffer for a producer's copy: the
-// offer must be open, the ring open and holding nothing the reader has not
-// consumed. It returns the offer word, busy now, for giveHand.
-func (r *Ring) takeHand() (uint64, bool) {
-	v := r.hand.Load()
-	if v&handOpen == 0 || r.flags.Load() != 0 {
-		return 0, false
-	}
-	r.flushProducer()
-	if r.wtotal != r.cons.total() || !r.hand.CompareAndSwap(v, v|handBusy) {
-		return 0, false
-	}
-	return v, true
-}
-
-// giveHand ends a copy begun with takeHand: it adds c to the count with
-// one plain store, which clears busy, and wakes the reader with the first
-// bytes handed to it.
-func (r *Ring) giveHand(v uint64, c int) {
-	storeRelease(r.handPtr(), v+uint64(c))
-	if v&handCount == 0 && c > 0 {
-		kick(r.dataCh)
-	}
-}
-
-// ReadySource is a source that knows whether its next Read returns at
-// once, with bytes it holds, an error or io.EOF. ReadFrom reads one only
-// while it is ready, and straight into the buffer of a Read parked on the
-// empty ring when one is offered, so those bytes are copied once, as a
-// hand-off from Write is; the reader cannot take its buffer back during
-// that read, which is why it must not block.
-type ReadySource interface {
-	io.Reader
-	ReadReady() bool
-}
-
 // handoffOffered reports whether a parked Read offers its buffer for a
 // direct hand-off. It stays set until that Read returns, unlike parkBit,
 // which the first publish clears.
@@ -151,8 +89,8 @@ func (r *Ring) handoffOffered() bool { return r.hand.Load()&handOpen != 0 }
 
 func (r *Ring) handPtr() *uint64 { return (*uint64)(unsafe.Pointer(&r.hand)) }
 
-// handoffHook, when set (by tests only), runs in Write or ReadFrom right
-// after a hand-off.
+// handoffHook, when set (by tests only), runs in Write right after a
+// hand-off.
 var handoffHook func()
 
 // handoffYields is how many times a Write yields the processor to a reader

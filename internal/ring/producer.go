@@ -261,9 +261,8 @@ func (r *Ring) Commit(n int) {
 // nil, as io.ReaderFrom does) or an error, or the ring refuses more bytes.
 // It holds the producer gate throughout and reads straight into the
 // ring's free space. A ReadySource is read only while it reports
-// ReadReady, and straight into a parked reader's buffer when one is
-// offered; ReadFrom returns, with a nil error, once it is not ready, so
-// it never waits inside a read of one.
+// ReadReady: ReadFrom returns, with a nil error, once it is not, so it
+// never waits inside a read of one.
 func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 	if err := r.acquireProducer(); err != nil {
 		return 0, err
@@ -283,23 +282,12 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 			n, err := discardFrom(src, ready)
 			return total + n, err
 		}
-		var n int
-		var rerr error
-		handed := false
-		if ready != nil && r.handoffOffered() {
-			n, rerr, handed = r.handoffRead(src)
-			if n > 0 && handoffHook != nil {
-				handoffHook()
-			}
+		span, err := r.reserve()
+		if err != nil {
+			return total, err
 		}
-		if !handed {
-			span, err := r.reserve()
-			if err != nil {
-				return total, err
-			}
-			n, rerr = src.Read(span)
-			r.Commit(n)
-		}
+		n, rerr := src.Read(span)
+		r.Commit(n)
 		total += int64(n)
 		if rerr == io.EOF {
 			return total, nil
@@ -308,6 +296,22 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 			return total, rerr
 		}
 	}
+}
+
+// ReadySource is a source that knows whether its next Read returns at
+// once, with bytes it holds, an error or io.EOF. A backend pump that
+// waits for its medium itself and then hands ReadFrom one ready read at a
+// time never holds the producer gate while it waits, so a reader that
+// parks on the empty ring can hand its block back meanwhile (Shrink).
+//
+// ReadFrom never reads a source, ready or not, into a parked reader's
+// buffer: a source's read may do more than copy (a yamux stream's sends
+// a window update, and waits for the link to take it), and the reader,
+// unable to take its buffer back until that read returned, would miss
+// its deadline or its Close.
+type ReadySource interface {
+	io.Reader
+	ReadReady() bool
 }
 
 // discardFrom reads src to its end and drops the bytes, or, for a
