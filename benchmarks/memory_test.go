@@ -3,6 +3,7 @@ package benchmarks
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend/loopback"
+	"github.com/netoffload/offload/backend/yamux"
 	"github.com/netoffload/offload/internal/testnet"
 )
 
@@ -38,29 +40,95 @@ func BenchmarkIdleConn(b *testing.B) {
 	} {
 		b.Run(v.name, func(b *testing.B) {
 			for range b.N {
-				b.ReportMetric(heapPerConn(b, v.conns, v.bytes, v.reading), "B/conn")
+				b.ReportMetric(heapPerConn(b, loopbackEnds, v.conns, v.bytes, v.reading), "B/conn")
 			}
 		})
 	}
+	// The same through a yamux client and gateway over a net.Pipe link:
+	// the device conn, its stream at both ends, the gateway's conn to a
+	// loopback network and that conn's peer.
+	b.Run("yamux/after-1KiB-reading", func(b *testing.B) {
+		for range b.N {
+			b.ReportMetric(heapPerConn(b, yamuxEnds, idleConns/10, 1<<10, true), "B/conn")
+		}
+	})
 }
 
-// heapPerConn opens conns connections, sends size bytes each way over
-// each, parks a Read on each end if reading, and returns the heap they
-// hold per connection.
-func heapPerConn(b *testing.B, conns, size int, reading bool) float64 {
+// endsFunc returns a dial function and a listener whose accepted conns
+// are the dialed conns' far ends, and a cleanup.
+type endsFunc func(b *testing.B, backlog int) (dial func() (net.Conn, error), ln net.Listener, stop func())
+
+// loopbackEnds are the two ends of loopback conns.
+func loopbackEnds(b *testing.B, backlog int) (func() (net.Conn, error), net.Listener, func()) {
 	n := loopback.New(loopback.Config{})
-	defer n.Close()
-	ln, err := (&offload.ListenConfig{Backend: n, Backlog: conns}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	ln, err := (&offload.ListenConfig{Backend: n, Backlog: backlog}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ln.Close()
 	d := &offload.Dialer{Backend: n}
+	return func() (net.Conn, error) { return d.Dial("tcp", ln.Addr().String()) }, ln, func() { ln.Close(); n.Close() }
+}
+
+// yamuxEnds are device conns of a yamux client, dialed through a gateway
+// to a loopback network, and the conns the gateway's dials reached.
+func yamuxEnds(b *testing.B, backlog int) (func() (net.Conn, error), net.Listener, func()) {
+	y := newYamuxWorld(b, backlog)
+	return y.dial, y.ln, y.stop
+}
+
+// yamuxWorld is a yamux client joined to a gateway over a net.Pipe link;
+// the gateway dials a loopback network, where ln listens.
+type yamuxWorld struct {
+	far    *loopback.Network
+	ln     net.Listener
+	g      *yamux.Gateway
+	be     *yamux.Backend
+	dev    net.Conn // the device's end of the link
+	served chan struct{}
+}
+
+func newYamuxWorld(b *testing.B, backlog int) *yamuxWorld {
+	y := &yamuxWorld{far: loopback.New(loopback.Config{}), served: make(chan struct{})}
+	ln, err := (&offload.ListenConfig{Backend: y.far, Backlog: backlog}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	y.ln = ln
+	y.g = &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: y.far}).DialContext,
+		Logger: slog.New(slog.DiscardHandler)}
+	dev, gw := net.Pipe()
+	y.dev = dev
+	go func() { defer close(y.served); y.g.ServeConn(gw) }()
+	if y.be, err = yamux.Client(dev, &yamux.Config{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		b.Fatal(err)
+	}
+	return y
+}
+
+// dial dials ln from the device.
+func (y *yamuxWorld) dial() (net.Conn, error) {
+	return (&offload.Dialer{Backend: y.be}).Dial("tcp", y.ln.Addr().String())
+}
+
+func (y *yamuxWorld) stop() {
+	y.be.Close()
+	y.g.Close()
+	<-y.served
+	y.ln.Close()
+	y.far.Close()
+}
+
+// heapPerConn opens conns connections between ends, sends size bytes
+// each way over each, parks a Read on each end if reading, and returns
+// the heap they hold per connection.
+func heapPerConn(b *testing.B, ends endsFunc, conns, size int, reading bool) float64 {
+	dial, ln, stop := ends(b, conns)
+	defer stop()
 	before := heapInUse()
 	open := make([]net.Conn, 0, 2*conns)
 	msg := make([]byte, min(size, 32<<10))
 	for range conns {
-		c1, err := d.Dial("tcp", ln.Addr().String())
+		c1, err := dial()
 		if err != nil {
 			b.Fatal(err)
 		}

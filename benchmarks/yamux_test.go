@@ -5,11 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
+	"time"
 
 	hyamux "github.com/hashicorp/yamux"
 	"github.com/netoffload/offload"
 	"github.com/netoffload/offload/backend/yamux"
+	"github.com/netoffload/offload/internal/testnet"
 )
 
 // yamuxImpls compare offload's yamux backend with a raw hashicorp yamux
@@ -116,5 +119,45 @@ func rawYamuxPair(link linkFunc, window uint32) pairFunc {
 			server.Close()
 			unlink()
 		}
+	}
+}
+
+// endConns is how many idle conns BenchmarkYamuxEnd ends.
+const endConns = 1000
+
+// BenchmarkYamuxEnd measures how long the end of a session takes to reach
+// 1,000 idle conns, each with a Read waiting on its device end, until
+// every Read has returned: Close of the client backend (close), or the
+// link cut under them (cut).
+func BenchmarkYamuxEnd(b *testing.B) {
+	for _, how := range []string{"close", "cut"} {
+		b.Run(how, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				y := newYamuxWorld(b, endConns)
+				var readers sync.WaitGroup
+				for range endConns {
+					c, err := y.dial()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := y.ln.Accept(); err != nil {
+						b.Fatal(err)
+					}
+					readers.Add(1)
+					go parkRead(c, &readers)
+				}
+				testnet.Parked(b, "benchmarks.parkRead", endConns, time.Minute)
+				b.StartTimer()
+				if how == "close" {
+					y.be.Close()
+				} else {
+					y.dev.Close()
+				}
+				readers.Wait()
+				b.StopTimer()
+				y.stop()
+			}
+		})
 	}
 }

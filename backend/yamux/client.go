@@ -98,7 +98,7 @@ func (b *Backend) Close() error {
 	}
 	b.cancel()
 	if s != nil {
-		s.mux.Close()
+		s.end()
 	}
 	b.wg.Wait()
 	return nil
@@ -119,7 +119,7 @@ func (b *Backend) install(s *clientSession) {
 	}
 	b.mu.Unlock()
 	if closed {
-		s.mux.Close()
+		s.end()
 	}
 }
 

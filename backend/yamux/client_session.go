@@ -14,10 +14,9 @@ import (
 // clientSession is one live link of a Backend: the yamux session, its
 // control stream and the registry of its streams.
 type clientSession struct {
-	b   *Backend
-	mux *hyamux.Session
+	b *Backend
+	muxSession
 	ctl *control
-	reg *registry
 
 	frameMax int  // largest frame the send pumps write
 	finAck   bool // the gateway acknowledges FINs (PROTOCOL.md §5)
@@ -35,22 +34,24 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 		link.Close()
 		return nil, err
 	}
-	fl := newFrameLink(link)
+	s := &clientSession{b: b, muxSession: muxSession{reg: newRegistry(false)}, finAck: flags&flagFinAck != 0,
+		listeners: make(map[uint32]*listener), conns: make(map[*streamConn]bool)}
+	fl := newFrameLink(link, s.fail)
+	s.frameMax = frameLimit(fl)
 	mux, err := hyamux.Client(fl, b.cfg.yamuxConfig(b.log))
 	if err != nil {
 		link.Close()
 		return nil, err
 	}
-	s := &clientSession{b: b, mux: mux, reg: newRegistry(false), frameMax: frameLimit(fl), finAck: flags&flagFinAck != 0,
-		listeners: make(map[uint32]*listener), conns: make(map[*streamConn]bool)}
+	s.mux = mux
 	if err := s.openControl(ctx); err != nil {
-		mux.Close()
+		s.end()
 		return nil, err
 	}
 	b.wg.Add(2)
 	go s.runControl()
 	go s.acceptLoop()
-	b.cfg.startKeepalive(mux, &b.wg, b.log)
+	b.cfg.startKeepalive(mux, s.end, &b.wg, b.log)
 	return s, nil
 }
 
@@ -92,16 +93,13 @@ func (s *clientSession) openControl(ctx context.Context) error {
 func (s *clientSession) runControl() {
 	defer s.b.wg.Done()
 	s.ctl.run(s.reg)
-	s.mux.Close()
+	s.end()
 }
 
 // shutdown fails everything the dead session carried.
 func (s *clientSession) shutdown() {
 	s.reg.closeAll(syscall.ECONNRESET)
 }
-
-// alive reports whether the link is still up.
-func (s *clientSession) alive() bool { return !s.mux.IsClosed() }
 
 // open opens a request stream and registers it.
 func (s *clientSession) open() (*entry, error) {

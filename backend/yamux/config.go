@@ -106,15 +106,16 @@ func (m MuxConfig) yamuxConfig(log *slog.Logger) *hyamux.Config {
 	}
 }
 
-// startKeepalive runs keepalive for mux unless pings are disabled.
-func (m MuxConfig) startKeepalive(mux *hyamux.Session, wg *sync.WaitGroup, log *slog.Logger) {
+// startKeepalive runs keepalive for mux, which end closes, unless pings
+// are disabled.
+func (m MuxConfig) startKeepalive(mux *hyamux.Session, end func(), wg *sync.WaitGroup, log *slog.Logger) {
 	if m.KeepAlive <= 0 {
 		return
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		keepalive(mux, m.KeepAlive, m.LinkTimeout, wg, log)
+		keepalive(mux, end, m.KeepAlive, m.LinkTimeout, wg, log)
 	}()
 }
 

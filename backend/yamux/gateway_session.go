@@ -17,10 +17,9 @@ import (
 
 // gwSession is one authenticated link on the gateway.
 type gwSession struct {
-	g   *Gateway
-	mux *hyamux.Session
+	g *Gateway
+	muxSession
 	log *slog.Logger
-	reg *registry
 
 	ctx    context.Context // canceled when the session ends
 	cancel context.CancelFunc
@@ -38,21 +37,22 @@ type gwSession struct {
 // serveSession runs yamux over an authenticated link until it ends.
 // finAck sends FINACKs to the device.
 func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger, finAck bool) error {
-	mux, err := hyamux.Server(newFrameLink(link), g.mux.yamuxConfig(log))
+	s := &gwSession{g: g, muxSession: muxSession{reg: newRegistry(true)}, log: log, finAck: finAck}
+	mux, err := hyamux.Server(newFrameLink(link, s.fail), g.mux.yamuxConfig(log))
 	if err != nil {
 		link.Close()
 		return err
 	}
-	s := &gwSession{g: g, mux: mux, log: log, reg: newRegistry(true), finAck: finAck}
+	s.mux = mux
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	log.Info("session up")
 	g.mu.Lock()
 	g.sessions[s] = struct{}{}
 	g.mu.Unlock()
-	g.mux.startKeepalive(mux, &s.wg, log)
+	g.mux.startKeepalive(mux, s.end, &s.wg, log)
 	s.acceptLoop()
 	s.cancel()
-	mux.Close()
+	s.end()
 	s.reg.closeAll(syscall.ECONNRESET)
 	s.wg.Wait()
 	g.mu.Lock()
@@ -75,8 +75,6 @@ func (s *gwSession) acceptLoop() {
 		go s.serveStream(e)
 	}
 }
-
-func (s *gwSession) alive() bool { return !s.mux.IsClosed() }
 
 // streamDone releases a stream's slot once its handler is finished.
 func (s *gwSession) streamDone(e *entry) {
@@ -136,7 +134,7 @@ func (s *gwSession) serveControl(e *entry) {
 		return
 	}
 	s.ctl.run(s.reg)
-	s.mux.Close()
+	s.end()
 }
 
 // reply writes a reply header to e's stream.

@@ -13,8 +13,9 @@ import (
 // which shares its timeout with every frame write: a silent link must be
 // noticed within about a second, while a frame queued behind many others
 // on a busy link may take longer than that to leave without anything
-// being wrong. It returns when the session ends.
-func keepalive(mux *hyamux.Session, interval, timeout time.Duration, wg *sync.WaitGroup, log *slog.Logger) {
+// being wrong. It ends the session with end, and returns when the
+// session ends.
+func keepalive(mux *hyamux.Session, end func(), interval, timeout time.Duration, wg *sync.WaitGroup, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -27,7 +28,7 @@ func keepalive(mux *hyamux.Session, interval, timeout time.Duration, wg *sync.Wa
 			if !mux.IsClosed() {
 				log.Warn("link silent: no keepalive answer", "timeout", timeout)
 			}
-			mux.Close()
+			end()
 			return
 		}
 	}

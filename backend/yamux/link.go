@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"sync"
 )
 
 // frameLink is the link as yamux sees it after the handshake. yamux's
@@ -16,11 +17,13 @@ import (
 // depends on the send loop's habits.
 type frameLink struct {
 	io.ReadWriteCloser
-	writev bool        // the link takes net.Buffers in one call
-	held   []byte      // a data frame header waiting for its body
-	arr    [2][]byte   // backing of vec
-	vec    net.Buffers // a field, so WriteTo's pointer receiver does not allocate
-	joined []byte      // scratch for joined small frames
+	onFail   func() // called once, at the link's first read or write error
+	failOnce sync.Once
+	writev   bool        // the link takes net.Buffers in one call
+	held     []byte      // a data frame header waiting for its body
+	arr      [2][]byte   // backing of vec
+	vec      net.Buffers // a field, so WriteTo's pointer receiver does not allocate
+	joined   []byte      // scratch for joined small frames
 }
 
 const (
@@ -30,8 +33,9 @@ const (
 	joinLimit = 16 << 10
 )
 
-func newFrameLink(link io.ReadWriteCloser) *frameLink {
-	l := &frameLink{ReadWriteCloser: link, held: make([]byte, 0, frameHeaderSize)}
+// newFrameLink wraps link; onFail (if not nil) runs at its first error.
+func newFrameLink(link io.ReadWriteCloser, onFail func()) *frameLink {
+	l := &frameLink{ReadWriteCloser: link, onFail: onFail, held: make([]byte, 0, frameHeaderSize)}
 	switch link.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		l.writev = true
@@ -39,8 +43,34 @@ func newFrameLink(link io.ReadWriteCloser) *frameLink {
 	return l
 }
 
+// Read is called only by yamux's receive loop.
+func (l *frameLink) Read(p []byte) (int, error) {
+	n, err := l.ReadWriteCloser.Read(p)
+	if err != nil {
+		l.failed()
+	}
+	return n, err
+}
+
 // Write is called only by yamux's send loop, one call at a time.
 func (l *frameLink) Write(p []byte) (int, error) {
+	n, err := l.write(p)
+	if err != nil {
+		l.failed()
+	}
+	return n, err
+}
+
+// failed reports the link's failure, once. Any read or write error ends
+// a yamux session; onFail runs before yamux sees the error, so before it
+// starts closing the session.
+func (l *frameLink) failed() {
+	if l.onFail != nil {
+		l.failOnce.Do(l.onFail)
+	}
+}
+
+func (l *frameLink) write(p []byte) (int, error) {
 	if len(l.held) > 0 {
 		return l.writeHeld(p)
 	}

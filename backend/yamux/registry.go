@@ -24,7 +24,11 @@ type entry struct {
 var pastTime = time.Unix(1, 0)
 
 // abort stops the stream with err; only the first call acts.
-func (e *entry) abort(err error) {
+func (e *entry) abort(err error) { e.stop(err, true) }
+
+// stop aborts the stream, sending a FIN if fin: the FIN may wait for the
+// link, so a session about to end skips it (registry.failAll).
+func (e *entry) stop(err error, fin bool) {
 	e.mu.Lock()
 	if e.err != nil {
 		e.mu.Unlock()
@@ -34,7 +38,9 @@ func (e *entry) abort(err error) {
 	hook := e.hook
 	e.mu.Unlock()
 	e.st.SetDeadline(pastTime)
-	e.st.Close()
+	if fin {
+		e.st.Close()
+	}
 	if hook != nil {
 		hook(err)
 	}
@@ -163,7 +169,14 @@ func (r *registry) finAcked(id uint32) {
 }
 
 // closeAll aborts every stream with err and makes later adds fail.
-func (r *registry) closeAll(err error) {
+func (r *registry) closeAll(err error) { r.stopAll(err, true) }
+
+// failAll is closeAll for a session that is about to end: it sends no
+// FINs, which would only wait for a link that is going away, and it never
+// blocks, so the link's own read and write loops may call it (frameLink).
+func (r *registry) failAll(err error) { r.stopAll(err, false) }
+
+func (r *registry) stopAll(err error, fin bool) {
 	r.mu.Lock()
 	if r.closeErr == nil {
 		r.closeErr = err
@@ -174,6 +187,6 @@ func (r *registry) closeAll(err error) {
 	}
 	r.mu.Unlock()
 	for _, e := range all {
-		e.abort(err)
+		e.stop(err, fin)
 	}
 }
