@@ -305,10 +305,10 @@ func (r *Ring) ReadFrom(src io.Reader) (int64, error) {
 // parks on the empty ring can hand its block back meanwhile (Shrink).
 //
 // ReadFrom never reads a source, ready or not, into a parked reader's
-// buffer: a source's read may do more than copy (a yamux stream's sends
-// a window update, and waits for the link to take it), and the reader,
-// unable to take its buffer back until that read returned, would miss
-// its deadline or its Close.
+// buffer: a source's read may do more than copy (a yamux stream's read
+// may send a window update and wait for the link to take it), and the
+// reader, unable to take its buffer back until that read returned, would
+// miss its deadline or its Close.
 type ReadySource interface {
 	io.Reader
 	ReadReady() bool
@@ -317,22 +317,21 @@ type ReadySource interface {
 // discardFrom reads src to its end and drops the bytes, or, for a
 // ReadySource, only while it is ready.
 func discardFrom(src io.Reader, ready ReadySource) (int64, error) {
-	if ready == nil {
-		return io.Copy(io.Discard, src)
+	if ready != nil {
+		src = readyReader{ready}
 	}
-	var buf [4 << 10]byte
-	var total int64
-	for ready.ReadReady() {
-		n, err := src.Read(buf[:])
-		total += int64(n)
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
+	return io.Copy(io.Discard, src)
+}
+
+// readyReader reads a ReadySource while it is ready, and then reports
+// io.EOF.
+type readyReader struct{ ReadySource }
+
+func (r readyReader) Read(p []byte) (int, error) {
+	if !r.ReadReady() {
+		return 0, io.EOF
 	}
-	return total, nil
+	return r.ReadySource.Read(p)
 }
 
 // endReadFrom releases the gate ReadFrom held. A consumer that parked
