@@ -13,6 +13,14 @@ import (
 // backend schedule work without a goroutine per buffer.
 type Buffer = ring.Ring
 
+// ReadySource is a source that can tell whether its next Read returns at
+// once. Buffer.ReadFrom reads one only while it is ready and returns at
+// its first read that is not, so a receive pump that waits for its medium
+// itself and then calls ReadFrom never holds the buffer while it waits,
+// and a reader waiting on the empty buffer can hand its memory back
+// meanwhile.
+type ReadySource = ring.ReadySource
+
 // NewBuffer returns an empty Buffer holding at most limit bytes
 // (DefaultBufferSize if limit <= 0). Memory is allocated as bytes arrive.
 func NewBuffer(limit int) *Buffer {
