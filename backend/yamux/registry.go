@@ -11,8 +11,9 @@ import (
 // Aborting it stops the stream at once (deadlines in the past wake its
 // blocked reads and writes; a FIN is sent) and runs the owner's hook.
 type entry struct {
-	st *hyamux.Stream
-	id uint32
+	st  *hyamux.Stream
+	id  uint32
+	reg *registry
 
 	mu    sync.Mutex
 	err   error       // why it was aborted; nil while live
@@ -23,11 +24,14 @@ type entry struct {
 // pastTime is a deadline that has always passed.
 var pastTime = time.Unix(1, 0)
 
-// abort stops the stream with err; only the first call acts.
-func (e *entry) abort(err error) { e.stop(err, true) }
+// abort stops the stream with err; only the first call acts. A FIN goes
+// with it while the session lives; once it is ending (registry.closeAll)
+// a FIN would only wait for a link that is going away, and the abort may
+// run on the link's own read or write loop (frameLink), where that wait
+// would hold up the loop it waits for.
+func (e *entry) abort(err error) { e.stop(err, e.reg.live()) }
 
-// stop aborts the stream, sending a FIN if fin: the FIN may wait for the
-// link, so a session about to end skips it (registry.failAll).
+// stop aborts the stream, with a FIN if fin.
 func (e *entry) stop(err error, fin bool) {
 	e.mu.Lock()
 	if e.err != nil {
@@ -110,7 +114,7 @@ func (r *registry) isPeerID(id uint32) bool { return (id%2 == 1) == r.peerOdd }
 // add registers st. If the stream was reset early or the session is gone,
 // the entry comes back already aborted.
 func (r *registry) add(st *hyamux.Stream) *entry {
-	e := &entry{st: st, id: st.StreamID()}
+	e := &entry{st: st, id: st.StreamID(), reg: r}
 	r.mu.Lock()
 	err := r.closeErr
 	if r.isPeerID(e.id) {
@@ -168,15 +172,10 @@ func (r *registry) finAcked(id uint32) {
 	}
 }
 
-// closeAll aborts every stream with err and makes later adds fail.
-func (r *registry) closeAll(err error) { r.stopAll(err, true) }
-
-// failAll is closeAll for a session that is about to end: it sends no
-// FINs, which would only wait for a link that is going away, and it never
+// closeAll aborts every stream with err and makes later adds fail: the
+// session is ending or gone. It sends no FINs (entry.abort) and never
 // blocks, so the link's own read and write loops may call it (frameLink).
-func (r *registry) failAll(err error) { r.stopAll(err, false) }
-
-func (r *registry) stopAll(err error, fin bool) {
+func (r *registry) closeAll(err error) {
 	r.mu.Lock()
 	if r.closeErr == nil {
 		r.closeErr = err
@@ -187,6 +186,13 @@ func (r *registry) stopAll(err error, fin bool) {
 	}
 	r.mu.Unlock()
 	for _, e := range all {
-		e.stop(err, fin)
+		e.stop(err, false)
 	}
+}
+
+// live reports whether the session is neither ending nor gone.
+func (r *registry) live() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closeErr == nil
 }

@@ -34,5 +34,5 @@ func (s *muxSession) end() {
 // error (frameLink), before yamux acts on that error.
 func (s *muxSession) fail() {
 	s.ending.Store(true)
-	s.reg.failAll(syscall.ECONNRESET)
+	s.reg.closeAll(syscall.ECONNRESET)
 }
