@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	hyamux "github.com/hashicorp/yamux"
@@ -53,7 +52,6 @@ func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger, finAck
 	s.acceptLoop()
 	s.cancel()
 	s.end()
-	s.reg.closeAll(syscall.ECONNRESET)
 	s.wg.Wait()
 	g.mu.Lock()
 	delete(g.sessions, s)
