@@ -127,10 +127,10 @@ const endConns = 1000
 
 // BenchmarkYamuxEnd measures how long the end of a session takes to reach
 // 1,000 idle conns, each with a Read waiting on its device end, until
-// every Read has returned: Close of the client backend (close), or the
-// link cut under them (cut).
+// every Read has returned: Close of the client backend (close), Close of
+// the gateway (gateway-close), or the link cut under them (cut).
 func BenchmarkYamuxEnd(b *testing.B) {
-	for _, how := range []string{"close", "cut"} {
+	for _, how := range []string{"close", "gateway-close", "cut"} {
 		b.Run(how, func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
@@ -149,9 +149,12 @@ func BenchmarkYamuxEnd(b *testing.B) {
 				}
 				testnet.Parked(b, "benchmarks.parkRead", endConns, time.Minute)
 				b.StartTimer()
-				if how == "close" {
+				switch how {
+				case "close":
 					y.be.Close()
-				} else {
+				case "gateway-close":
+					y.g.Close()
+				default:
 					y.dev.Close()
 				}
 				readers.Wait()
