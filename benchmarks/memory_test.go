@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,8 +84,33 @@ type yamuxWorld struct {
 	ln     net.Listener
 	g      *yamux.Gateway
 	be     *yamux.Backend
-	dev    net.Conn // the device's end of the link
+	dev    *silencer // the device's end of the link
 	served chan struct{}
+}
+
+// silencer is a link end that can go silent: after hush it drops what is
+// written and what arrives, as a dead route does, without closing.
+type silencer struct {
+	net.Conn
+	silent atomic.Bool
+}
+
+func (s *silencer) hush() { s.silent.Store(true) }
+
+func (s *silencer) Write(p []byte) (int, error) {
+	if s.silent.Load() {
+		return len(p), nil
+	}
+	return s.Conn.Write(p)
+}
+
+func (s *silencer) Read(p []byte) (int, error) {
+	for {
+		n, err := s.Conn.Read(p)
+		if err != nil || !s.silent.Load() {
+			return n, err
+		}
+	}
 }
 
 func newYamuxWorld(b *testing.B, backlog int) *yamuxWorld {
@@ -97,9 +123,9 @@ func newYamuxWorld(b *testing.B, backlog int) *yamuxWorld {
 	y.g = &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: y.far}).DialContext,
 		Logger: slog.New(slog.DiscardHandler)}
 	dev, gw := net.Pipe()
-	y.dev = dev
+	y.dev = &silencer{Conn: dev}
 	go func() { defer close(y.served); y.g.ServeConn(gw) }()
-	if y.be, err = yamux.Client(dev, &yamux.Config{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if y.be, err = yamux.Client(y.dev, &yamux.Config{Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		b.Fatal(err)
 	}
 	return y

@@ -128,9 +128,11 @@ const endConns = 1000
 // BenchmarkYamuxEnd measures how long the end of a session takes to reach
 // 1,000 idle conns, each with a Read waiting on its device end, until
 // every Read has returned: Close of the client backend (close), Close of
-// the gateway (gateway-close), or the link cut under them (cut).
+// the gateway (gateway-close), the link cut under them (cut), or the link
+// gone silent (silent: the keepalives notice, after up to 1 s with the
+// defaults).
 func BenchmarkYamuxEnd(b *testing.B) {
-	for _, how := range []string{"close", "gateway-close", "cut"} {
+	for _, how := range []string{"close", "gateway-close", "cut", "silent"} {
 		b.Run(how, func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
@@ -154,6 +156,8 @@ func BenchmarkYamuxEnd(b *testing.B) {
 					y.be.Close()
 				case "gateway-close":
 					y.g.Close()
+				case "silent":
+					y.dev.hush()
 				default:
 					y.dev.Close()
 				}
