@@ -47,34 +47,42 @@ func BenchmarkIdleConn(b *testing.B) {
 	}
 	// The same through a yamux client and gateway over a net.Pipe link:
 	// the device conn, its stream at both ends, the gateway's conn to a
-	// loopback network and that conn's peer.
+	// loopback network and that conn's peer. The conns are measured after
+	// 2 s idle: a yamux session hands back its streams' empty receive
+	// buffers once a second.
 	b.Run("yamux/after-1KiB-reading", func(b *testing.B) {
 		for range b.N {
 			b.ReportMetric(heapPerConn(b, yamuxEnds, idleConns/10, 1<<10, true), "B/conn")
 		}
 	})
+	b.Run("yamux/after-1MiB-reading", func(b *testing.B) {
+		for range b.N {
+			b.ReportMetric(heapPerConn(b, yamuxEnds, idleConns/100, 1<<20, true), "B/conn")
+		}
+	})
 }
 
-// endsFunc returns a dial function and a listener whose accepted conns
-// are the dialed conns' far ends, and a cleanup.
-type endsFunc func(b *testing.B, backlog int) (dial func() (net.Conn, error), ln net.Listener, stop func())
+// endsFunc returns a dial function, a listener whose accepted conns are
+// the dialed conns' far ends, how long the conns are left idle before
+// they are measured, and a cleanup.
+type endsFunc func(b *testing.B, backlog int) (dial func() (net.Conn, error), ln net.Listener, idle time.Duration, stop func())
 
 // loopbackEnds are the two ends of loopback conns.
-func loopbackEnds(b *testing.B, backlog int) (func() (net.Conn, error), net.Listener, func()) {
+func loopbackEnds(b *testing.B, backlog int) (func() (net.Conn, error), net.Listener, time.Duration, func()) {
 	n := loopback.New(loopback.Config{})
 	ln, err := (&offload.ListenConfig{Backend: n, Backlog: backlog}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	d := &offload.Dialer{Backend: n}
-	return func() (net.Conn, error) { return d.Dial("tcp", ln.Addr().String()) }, ln, func() { ln.Close(); n.Close() }
+	return func() (net.Conn, error) { return d.Dial("tcp", ln.Addr().String()) }, ln, 0, func() { ln.Close(); n.Close() }
 }
 
 // yamuxEnds are device conns of a yamux client, dialed through a gateway
 // to a loopback network, and the conns the gateway's dials reached.
-func yamuxEnds(b *testing.B, backlog int) (func() (net.Conn, error), net.Listener, func()) {
+func yamuxEnds(b *testing.B, backlog int) (func() (net.Conn, error), net.Listener, time.Duration, func()) {
 	y := newYamuxWorld(b, backlog)
-	return y.dial, y.ln, y.stop
+	return y.dial, y.ln, 2 * time.Second, y.stop
 }
 
 // yamuxWorld is a yamux client joined to a gateway over a net.Pipe link;
@@ -148,7 +156,7 @@ func (y *yamuxWorld) stop() {
 // each way over each, parks a Read on each end if reading, and returns
 // the heap they hold per connection.
 func heapPerConn(b *testing.B, ends endsFunc, conns, size int, reading bool) float64 {
-	dial, ln, stop := ends(b, conns)
+	dial, ln, settle, stop := ends(b, conns)
 	defer stop()
 	before := heapInUse()
 	open := make([]net.Conn, 0, 2*conns)
@@ -174,6 +182,9 @@ func heapPerConn(b *testing.B, ends endsFunc, conns, size int, reading bool) flo
 			go parkRead(c, &readers)
 		}
 		testnet.Parked(b, "benchmarks.parkRead", len(open), time.Minute)
+	}
+	if settle != 0 {
+		time.Sleep(settle) // the idle time being measured, not a synchronisation
 	}
 	after := heapInUse()
 	for _, c := range open {

@@ -52,6 +52,7 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 	go s.runControl()
 	go s.acceptLoop()
 	b.cfg.startKeepalive(mux, s.end, &b.wg, b.log)
+	s.startCompact(&b.wg)
 	return s, nil
 }
 

@@ -49,6 +49,7 @@ func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger, finAck
 	g.sessions[s] = struct{}{}
 	g.mu.Unlock()
 	g.mux.startKeepalive(mux, s.end, &s.wg, log)
+	s.startCompact(&s.wg)
 	s.acceptLoop()
 	s.cancel()
 	s.end()

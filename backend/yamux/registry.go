@@ -180,14 +180,21 @@ func (r *registry) closeAll(err error) {
 	if r.closeErr == nil {
 		r.closeErr = err
 	}
+	r.mu.Unlock()
+	for _, e := range r.entries() {
+		e.stop(err, false)
+	}
+}
+
+// entries returns the registered streams.
+func (r *registry) entries() []*entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	all := make([]*entry, 0, len(r.m))
 	for _, e := range r.m {
 		all = append(all, e)
 	}
-	r.mu.Unlock()
-	for _, e := range all {
-		e.stop(err, false)
-	}
+	return all
 }
 
 // live reports whether the session is neither ending nor gone.

@@ -1,8 +1,10 @@
 package yamux
 
 import (
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	hyamux "github.com/hashicorp/yamux"
 )
@@ -35,4 +37,38 @@ func (s *muxSession) end() {
 func (s *muxSession) fail() {
 	s.ending.Store(true)
 	s.reg.closeAll(syscall.ECONNRESET)
+}
+
+// compactEvery is how often a session hands back the receive buffers of
+// its streams that have run empty (compact).
+const compactEvery = time.Second
+
+// startCompact runs compact every compactEvery until the session ends.
+func (s *muxSession) startCompact(wg *sync.WaitGroup) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(compactEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.mux.CloseChan():
+				return
+			case <-t.C:
+				s.compact()
+			}
+		}
+	}()
+}
+
+// compact drops the receive buffer of every stream whose buffer is empty
+// (yamux's Stream.Shrink). yamux keeps a stream's buffer once it has
+// grown, up to the window, for the stream's life, so an idle conn that
+// had carried a bulk transfer held two of them, one at each end of its
+// stream. A busy stream caught empty only allocates its next buffer
+// again, at most once a compactEvery.
+func (s *muxSession) compact() {
+	for _, e := range s.reg.entries() {
+		e.st.Shrink()
+	}
 }
