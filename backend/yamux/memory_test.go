@@ -126,3 +126,44 @@ func TestIdleRelayHoldsNoBuffers(t *testing.T) {
 		runtime.Gosched() // the test's guard bounds this wait
 	}
 }
+
+// TestCompactDuringTransfer: handing back empty receive buffers while
+// bytes flow loses and reorders nothing (testnet.Echo checks every byte),
+// and races with nothing (-race), at either end.
+func TestCompactDuringTransfer(t *testing.T) {
+	guard(t, time.Minute)
+	e := newEnv(t, linkPipe, nil, nil)
+	c, err := dialer(e.b).Dial("tcp", testnet.EchoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e.b.mu.Lock()
+	client := e.b.sess
+	e.b.mu.Unlock()
+	e.g.mu.Lock()
+	var gw *gwSession
+	for s := range e.g.sessions {
+		gw = s
+	}
+	e.g.mu.Unlock()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				client.compact()
+				gw.compact()
+			}
+		}
+	}()
+	msg := make([]byte, 1<<20)
+	rand.Read(msg)
+	testnet.Echo(t, c, msg)
+	close(stop)
+	<-done
+}
