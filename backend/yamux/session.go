@@ -10,7 +10,8 @@ import (
 )
 
 // muxSession is what both ends' sessions have in common: the yamux
-// session over one link, the registry of its streams, and its end.
+// session over one link, the registry of its streams, how the session
+// ends, and the upkeep of its streams' memory.
 type muxSession struct {
 	mux    *hyamux.Session
 	reg    *registry
@@ -65,8 +66,9 @@ func (s *muxSession) startCompact(wg *sync.WaitGroup) {
 // (yamux's Stream.Shrink). yamux keeps a stream's buffer once it has
 // grown, up to the window, for the stream's life, so an idle conn that
 // had carried a bulk transfer held two of them, one at each end of its
-// stream. A busy stream caught empty only allocates its next buffer
-// again, at most once a compactEvery.
+// stream (144 KB per idle conn after 1 MiB each way; 13.2 KB with
+// compact, BenchmarkIdleConn/yamux). A busy stream caught empty only
+// allocates its next buffer again, at most once a compactEvery.
 func (s *muxSession) compact() {
 	for _, e := range s.reg.entries() {
 		e.st.Shrink()
