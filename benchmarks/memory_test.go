@@ -7,7 +7,6 @@ import (
 	"net"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,33 +91,8 @@ type yamuxWorld struct {
 	ln     net.Listener
 	g      *yamux.Gateway
 	be     *yamux.Backend
-	dev    *silencer // the device's end of the link
+	dev    *testnet.Silenceable // the device's end of the link
 	served chan struct{}
-}
-
-// silencer is a link end that can go silent: after hush it drops what is
-// written and what arrives, as a dead route does, without closing.
-type silencer struct {
-	net.Conn
-	silent atomic.Bool
-}
-
-func (s *silencer) hush() { s.silent.Store(true) }
-
-func (s *silencer) Write(p []byte) (int, error) {
-	if s.silent.Load() {
-		return len(p), nil
-	}
-	return s.Conn.Write(p)
-}
-
-func (s *silencer) Read(p []byte) (int, error) {
-	for {
-		n, err := s.Conn.Read(p)
-		if err != nil || !s.silent.Load() {
-			return n, err
-		}
-	}
 }
 
 func newYamuxWorld(b *testing.B, backlog int) *yamuxWorld {
@@ -131,7 +105,7 @@ func newYamuxWorld(b *testing.B, backlog int) *yamuxWorld {
 	y.g = &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: y.far}).DialContext,
 		Logger: slog.New(slog.DiscardHandler)}
 	dev, gw := net.Pipe()
-	y.dev = &silencer{Conn: dev}
+	y.dev = &testnet.Silenceable{Conn: dev}
 	go func() { defer close(y.served); y.g.ServeConn(gw) }()
 	if y.be, err = yamux.Client(y.dev, &yamux.Config{Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		b.Fatal(err)
@@ -156,7 +130,7 @@ func (y *yamuxWorld) stop() {
 // each way over each, parks a Read on each end if reading, and returns
 // the heap they hold per connection.
 func heapPerConn(b *testing.B, ends endsFunc, conns, size int, reading bool) float64 {
-	dial, ln, settle, stop := ends(b, conns)
+	dial, ln, idle, stop := ends(b, conns)
 	defer stop()
 	before := heapInUse()
 	open := make([]net.Conn, 0, 2*conns)
@@ -183,8 +157,8 @@ func heapPerConn(b *testing.B, ends endsFunc, conns, size int, reading bool) flo
 		}
 		testnet.Parked(b, "benchmarks.parkRead", len(open), time.Minute)
 	}
-	if settle != 0 {
-		time.Sleep(settle) // the idle time being measured, not a synchronisation
+	if idle != 0 {
+		time.Sleep(idle) // the idle time being measured, not a synchronisation
 	}
 	after := heapInUse()
 	for _, c := range open {

@@ -157,7 +157,7 @@ func BenchmarkYamuxEnd(b *testing.B) {
 				case "gateway-close":
 					y.g.Close()
 				case "silent":
-					y.dev.hush()
+					y.dev.Hush()
 				default:
 					y.dev.Close()
 				}

@@ -153,7 +153,7 @@ func (b *Backend) supervise(s *clientSession) {
 	for s != nil {
 		<-s.mux.CloseChan()
 		b.retire(s)
-		s.shutdown()
+		s.fail() // already done unless yamux ended the session on its own (a protocol error)
 		if b.cfg.Redial == nil {
 			b.goDown()
 			return

@@ -97,11 +97,6 @@ func (s *clientSession) runControl() {
 	s.end()
 }
 
-// shutdown fails everything the dead session carried.
-func (s *clientSession) shutdown() {
-	s.reg.closeAll(syscall.ECONNRESET)
-}
-
 // open opens a request stream and registers it.
 func (s *clientSession) open() (*entry, error) {
 	st, err := s.mux.OpenStream()

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -104,38 +103,15 @@ func TestLinkCut(t *testing.T) {
 	}
 }
 
-// blackhole is a link end that can go silent: after cut it drops what is
-// written and what arrives, as a dead route does.
-type blackhole struct {
-	net.Conn
-	cut atomic.Bool
-}
-
-func (b *blackhole) Write(p []byte) (int, error) {
-	if b.cut.Load() {
-		return len(p), nil
-	}
-	return b.Conn.Write(p)
-}
-
-func (b *blackhole) Read(p []byte) (int, error) {
-	for {
-		n, err := b.Conn.Read(p)
-		if err != nil || !b.cut.Load() {
-			return n, err
-		}
-	}
-}
-
 // TestLinkSilent: a link that stops carrying bytes without closing is
 // found dead by keepalives, and everything on it fails.
 func TestLinkSilent(t *testing.T) {
 	guard(t, 20*time.Second)
 	c, gl := net.Pipe()
-	cl := &blackhole{Conn: c}
+	cl := &testnet.Silenceable{Conn: c}
 	e := lossEnv(t, cl, gl)
 	errs := blockedCalls(t, e)
-	cl.cut.Store(true)
+	cl.Hush()
 	expectFailures(t, errs, 4)
 	<-e.b.Done()
 }

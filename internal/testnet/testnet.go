@@ -1,6 +1,7 @@
 // Package testnet holds helpers the module's tests share: a self-signed
 // certificate, an echo server on the host's loopback (and a round trip
-// through it), and a wait for goroutines to park. Only tests import it.
+// through it), a wait for goroutines to park, and a link end that can go
+// silent. Only tests import it.
 package testnet
 
 import (
@@ -17,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -167,5 +169,31 @@ func Echo(t testing.TB, c net.Conn, msg []byte) {
 	}
 	if !bytes.Equal(got, msg) {
 		t.Fatal("the echo differs")
+	}
+}
+
+// Silenceable is a link end that can go silent: after Hush it drops what
+// is written and what arrives, as a dead route does, without closing.
+type Silenceable struct {
+	net.Conn
+	silent atomic.Bool
+}
+
+// Hush makes the link silent from now on.
+func (s *Silenceable) Hush() { s.silent.Store(true) }
+
+func (s *Silenceable) Write(p []byte) (int, error) {
+	if s.silent.Load() {
+		return len(p), nil
+	}
+	return s.Conn.Write(p)
+}
+
+func (s *Silenceable) Read(p []byte) (int, error) {
+	for {
+		n, err := s.Conn.Read(p)
+		if err != nil || !s.silent.Load() {
+			return n, err
+		}
 	}
 }

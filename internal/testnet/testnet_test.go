@@ -44,3 +44,27 @@ func TestEchoServerEchoesAndHalfCloses(t *testing.T) {
 		t.Fatalf("read %q, %v; want the echo, then EOF", got, err)
 	}
 }
+
+// TestSilenceableDrops: a hushed link end takes writes without passing
+// them on and drops what arrives, until its conn fails.
+func TestSilenceableDrops(t *testing.T) {
+	a, b := net.Pipe()
+	s := &Silenceable{Conn: a}
+	go b.Write([]byte("heard"))
+	buf := make([]byte, 16)
+	if n, err := s.Read(buf); string(buf[:n]) != "heard" || err != nil {
+		t.Fatalf("Read before Hush = %q, %v", buf[:n], err)
+	}
+	s.Hush()
+	if n, err := s.Write([]byte("lost")); n != 4 || err != nil {
+		t.Fatalf("Write after Hush = %d, %v; want it taken", n, err)
+	}
+	go func() {
+		b.Write([]byte("dropped"))
+		b.Close()
+	}()
+	if n, err := s.Read(buf); n != 0 || err != io.EOF {
+		t.Fatalf("Read after Hush = %q, %v; want nothing, then EOF", buf[:n], err)
+	}
+	a.Close()
+}
