@@ -51,7 +51,7 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 	b.wg.Add(2)
 	go s.runControl()
 	go s.acceptLoop()
-	b.cfg.startKeepalive(mux, s.end, &b.wg, b.log)
+	b.cfg.startKeepalive(mux, fl, s.end, &b.wg, b.log)
 	s.startCompact(&b.wg)
 	return s, nil
 }

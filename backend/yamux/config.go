@@ -15,7 +15,7 @@ import (
 const (
 	DefaultStreamWindow     = 1 << 20
 	DefaultKeepAlive        = 250 * time.Millisecond
-	DefaultLinkTimeout      = 750 * time.Millisecond
+	DefaultLinkTimeout      = 850 * time.Millisecond
 	DefaultWriteTimeout     = 10 * time.Second
 	DefaultAcceptBacklog    = 256
 	DefaultHandshakeTimeout = 10 * time.Second
@@ -38,19 +38,21 @@ type MuxConfig struct {
 	// cache), and a smaller one is faster (README, Benchmarks).
 	StreamWindow uint32
 
-	// KeepAlive is the interval between keepalive pings. Zero means
-	// DefaultKeepAlive; negative disables pings (a silent link is then
-	// only noticed when a frame write times out).
+	// KeepAlive is how long the link may be quiet (nothing received from
+	// the peer) before a keepalive ping asks for an answer. Zero means
+	// DefaultKeepAlive (250 ms); negative disables pings (a silent link
+	// is then only noticed when a frame write times out).
 	KeepAlive time.Duration
 
-	// LinkTimeout is how long a keepalive ping may wait for its answer;
-	// past it the link is declared dead and every stream on it fails.
-	// Zero means DefaultLinkTimeout. KeepAlive+LinkTimeout is the
-	// worst-case time to notice a silent link (1 s with the defaults).
-	// The answer queues behind the data frames already waiting for the
-	// link, so raise it for slow links, and where the link may stay
-	// saturated by many streams on starved CPUs: a late answer kills a
-	// healthy link.
+	// LinkTimeout is how long the link may be quiet before it is declared
+	// dead and every stream on it fails: the time to notice a silent link
+	// (850 ms with the defaults). Any frame from the peer counts, so data
+	// keeps a busy link alive whatever the pings do; an idle link's ping
+	// (sent after KeepAlive) must be answered within LinkTimeout −
+	// KeepAlive (600 ms with the defaults). Raise it for links with a
+	// longer round trip, or that may carry nothing for longer while busy
+	// (a slow serial link sending one large frame). Zero means
+	// DefaultLinkTimeout; values below twice KeepAlive are raised to it.
 	LinkTimeout time.Duration
 
 	// WriteTimeout bounds how long one frame may wait to be written to
@@ -79,6 +81,9 @@ func (m MuxConfig) withDefaults() MuxConfig {
 	if m.LinkTimeout <= 0 {
 		m.LinkTimeout = DefaultLinkTimeout
 	}
+	if m.KeepAlive > 0 {
+		m.LinkTimeout = max(m.LinkTimeout, 2*m.KeepAlive)
+	}
 	if m.WriteTimeout <= 0 {
 		m.WriteTimeout = DefaultWriteTimeout
 	}
@@ -106,16 +111,16 @@ func (m MuxConfig) yamuxConfig(log *slog.Logger) *hyamux.Config {
 	}
 }
 
-// startKeepalive runs keepalive for mux, which end closes, unless pings
-// are disabled.
-func (m MuxConfig) startKeepalive(mux *hyamux.Session, end func(), wg *sync.WaitGroup, log *slog.Logger) {
+// startKeepalive runs keepalive for mux over link, which end closes,
+// unless pings are disabled.
+func (m MuxConfig) startKeepalive(mux *hyamux.Session, link *frameLink, end func(), wg *sync.WaitGroup, log *slog.Logger) {
 	if m.KeepAlive <= 0 {
 		return
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		keepalive(mux, end, m.KeepAlive, m.LinkTimeout, wg, log)
+		keepalive(mux, link, end, m.KeepAlive, m.LinkTimeout, wg, log)
 	}()
 }
 

@@ -26,11 +26,11 @@
 //     reverse. Close flushes what was written, then sends FIN (see
 //     Closing); data that arrives for a closed conn resets it, as TCP
 //     does.
-//   - A link that dies (closed, or silent past keepalives: about 1 s with
-//     the defaults) fails every conn, listener, packet socket and waiting
-//     call with ECONNRESET. With Config.Redial the client reconnects with
-//     backoff; new requests wait for the new link up to their context,
-//     old sockets stay failed. Without it, Backend.Done is closed and
+//   - A link that dies (closed, or silent past keepalives: nothing
+//     received for 850 ms with the defaults) fails every conn, listener,
+//     packet socket and waiting call with ECONNRESET. With Config.Redial
+//     the client reconnects with backoff; new requests wait for the new
+//     link up to their context, old sockets stay failed. Without it, Backend.Done is closed and
 //     requests fail with ENETDOWN.
 //   - A request that gets no reply within its context or
 //     Config.OpenTimeout fails alone (ETIMEDOUT or the context's error);

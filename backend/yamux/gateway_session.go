@@ -37,7 +37,8 @@ type gwSession struct {
 // finAck sends FINACKs to the device.
 func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger, finAck bool) error {
 	s := &gwSession{g: g, muxSession: muxSession{reg: newRegistry(true)}, log: log, finAck: finAck}
-	mux, err := hyamux.Server(newFrameLink(link, s.fail), g.mux.yamuxConfig(log))
+	fl := newFrameLink(link, s.fail)
+	mux, err := hyamux.Server(fl, g.mux.yamuxConfig(log))
 	if err != nil {
 		link.Close()
 		return err
@@ -48,7 +49,7 @@ func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger, finAck
 	g.mu.Lock()
 	g.sessions[s] = struct{}{}
 	g.mu.Unlock()
-	g.mux.startKeepalive(mux, s.end, &s.wg, log)
+	g.mux.startKeepalive(mux, fl, s.end, &s.wg, log)
 	s.startCompact(&s.wg)
 	s.acceptLoop()
 	s.cancel()

@@ -28,9 +28,9 @@ var linkKinds = []string{linkPipe, linkTCP, linkTLS}
 // testKey is the PSK of test gateways and clients.
 var testKey = []byte("0123456789abcdef-test-key")
 
-// testLinkTimeout is the keepalive answer bound of test links: under
-// -race on a busy machine a ping can wait behind seconds of data frames.
-// The link-loss tests use the 750 ms default.
+// testLinkTimeout is how long test links may be quiet: under -race on a
+// busy machine a goroutine can wait seconds to run. The link-loss tests
+// use the 850 ms default.
 const testLinkTimeout = 5 * time.Second
 
 // quiet is a logger that drops everything.

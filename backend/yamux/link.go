@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // frameLink is the link as yamux sees it after the handshake. yamux's
@@ -19,11 +21,12 @@ type frameLink struct {
 	io.ReadWriteCloser
 	onFail   func() // called once, at the link's first read or write error
 	failOnce sync.Once
-	writev   bool        // the link takes net.Buffers in one call
-	held     []byte      // a data frame header waiting for its body
-	arr      [2][]byte   // backing of vec
-	vec      net.Buffers // a field, so WriteTo's pointer receiver does not allocate
-	joined   []byte      // scratch for joined small frames
+	heard    atomic.Int64 // when a read last returned bytes, as monoNow
+	writev   bool         // the link takes net.Buffers in one call
+	held     []byte       // a data frame header waiting for its body
+	arr      [2][]byte    // backing of vec
+	vec      net.Buffers  // a field, so WriteTo's pointer receiver does not allocate
+	joined   []byte       // scratch for joined small frames
 }
 
 const (
@@ -36,6 +39,7 @@ const (
 // newFrameLink wraps link; onFail (if not nil) runs at its first error.
 func newFrameLink(link io.ReadWriteCloser, onFail func()) *frameLink {
 	l := &frameLink{ReadWriteCloser: link, onFail: onFail, held: make([]byte, 0, frameHeaderSize)}
+	l.heard.Store(monoNow())
 	switch link.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		l.writev = true
@@ -46,11 +50,26 @@ func newFrameLink(link io.ReadWriteCloser, onFail func()) *frameLink {
 // Read is called only by yamux's receive loop.
 func (l *frameLink) Read(p []byte) (int, error) {
 	n, err := l.ReadWriteCloser.Read(p)
+	if n > 0 {
+		l.heard.Store(monoNow())
+	}
 	if err != nil {
 		l.failed()
 	}
 	return n, err
 }
+
+// quiet returns how long the link has been quiet: the time since a read
+// last returned bytes, or since the link was wrapped (see keepalive).
+func (l *frameLink) quiet() time.Duration {
+	return time.Duration(monoNow() - l.heard.Load())
+}
+
+// monoEpoch anchors monoNow.
+var monoEpoch = time.Now()
+
+// monoNow reads the monotonic clock, in nanoseconds since monoEpoch.
+func monoNow() int64 { return int64(time.Since(monoEpoch)) }
 
 // Write is called only by yamux's send loop, one call at a time.
 func (l *frameLink) Write(p []byte) (int, error) {

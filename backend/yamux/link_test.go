@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 )
 
 // failingLink reads from r and writes to w until fail is set, and then
@@ -79,5 +80,34 @@ func TestFrameLinkJoinsAndReportsFailure(t *testing.T) {
 	}
 	if fails != 1 {
 		t.Fatalf("onFail ran %d times, want once", fails)
+	}
+}
+
+// TestFrameLinkQuiet: a read that returns bytes ends the link's quiet; a
+// write, or a read that returns none, does not.
+func TestFrameLinkQuiet(t *testing.T) {
+	inner := &failingLink{r: bytes.NewReader([]byte("x"))}
+	l := newFrameLink(inner, nil)
+	const long = time.Hour
+	l.heard.Store(monoNow() - int64(long))
+	if _, err := l.Write([]byte("out")); err != nil {
+		t.Fatal(err)
+	}
+	if q := l.quiet(); q < long {
+		t.Fatalf("quiet after a write = %v, want at least %v", q, long)
+	}
+	buf := make([]byte, 4)
+	if n, err := l.Read(buf); n != 1 || err != nil {
+		t.Fatalf("Read = %d, %v", n, err)
+	}
+	if q := l.quiet(); q >= long/2 {
+		t.Fatalf("quiet after a read of 1 byte = %v, want it restarted", q)
+	}
+	l.heard.Store(monoNow() - int64(long))
+	if n, err := l.Read(buf); n != 0 || err != io.EOF {
+		t.Fatalf("Read at the end = %d, %v", n, err)
+	}
+	if q := l.quiet(); q < long {
+		t.Fatalf("quiet after an empty read = %v, want at least %v", q, long)
 	}
 }
