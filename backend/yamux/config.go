@@ -57,7 +57,9 @@ type MuxConfig struct {
 
 	// WriteTimeout bounds how long one frame may wait to be written to
 	// the link (yamux's ConnectionWriteTimeout); a write that takes longer
-	// fails its stream. Zero means DefaultWriteTimeout (10 s).
+	// fails its stream. Frames are sized to about 50 ms of the link each,
+	// so only a long queue of them (many busy streams on a slow link) or
+	// a stalled link reaches it. Zero means DefaultWriteTimeout (10 s).
 	WriteTimeout time.Duration
 
 	// AcceptBacklog is yamux's limit of streams opened and not yet

@@ -32,6 +32,9 @@
 //     the client reconnects with backoff; new requests wait for the new
 //     link up to their context, old sockets stay failed. Without it, Backend.Done is closed and
 //     requests fail with ENETDOWN.
+//   - Data frames are sized to the link's speed, about 50 ms of the link
+//     each (at least 1 KiB), so slow links such as serial lines keep
+//     their pings and other streams' frames moving.
 //   - A request that gets no reply within its context or
 //     Config.OpenTimeout fails alone (ETIMEDOUT or the context's error);
 //     the session lives on.

@@ -108,7 +108,7 @@ func (s *gwSession) relayFromNet(e *entry, pc net.PacketConn, conn net.Conn) {
 		h = appendAddr(h, from)
 		start := room - len(h)
 		copy(buf[start:], h)
-		if _, err := e.st.Write(buf[start : room+n]); err != nil {
+		if _, err := writeFrames(e.st, &s.link.pace, buf[start:room+n]); err != nil {
 			return
 		}
 	}

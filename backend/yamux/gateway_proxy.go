@@ -138,8 +138,9 @@ func (p *proxy) down() {
 // them (werr). A conn that drains itself into a writer (io.WriterTo, as
 // offload conns do) hands its buffered bytes to the stream directly.
 func (p *proxy) copyDown() (rerr, werr error) {
+	st := &frameWriter{st: p.e.st, pace: &p.s.link.pace}
 	if wt, ok := p.c.(io.WriterTo); ok && !kernelConn(p.c) {
-		dst := &sinkWriter{w: p.e.st}
+		dst := &sinkWriter{w: st}
 		_, err := wt.WriteTo(dst)
 		switch {
 		case dst.err != nil:
@@ -154,7 +155,7 @@ func (p *proxy) copyDown() (rerr, werr error) {
 	for {
 		n, err := p.c.Read(*buf)
 		if n > 0 {
-			if _, werr := p.e.st.Write((*buf)[:n]); werr != nil {
+			if _, werr := st.Write((*buf)[:n]); werr != nil {
 				return nil, werr
 			}
 		}

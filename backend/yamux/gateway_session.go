@@ -38,6 +38,7 @@ type gwSession struct {
 func (g *Gateway) serveSession(link io.ReadWriteCloser, log *slog.Logger, finAck bool) error {
 	s := &gwSession{g: g, muxSession: muxSession{reg: newRegistry(true)}, log: log, finAck: finAck}
 	fl := newFrameLink(link, s.fail)
+	s.link = fl
 	mux, err := hyamux.Server(fl, g.mux.yamuxConfig(log))
 	if err != nil {
 		link.Close()

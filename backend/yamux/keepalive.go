@@ -8,12 +8,14 @@ import (
 	hyamux "github.com/hashicorp/yamux"
 )
 
-// keepalive watches how long the link has been quiet: how long since its
-// last read returned bytes (frameLink.quiet). Any frame from the peer is
-// proof of life, so a busy link needs no pings; one quiet for interval
-// gets a ping, whose answer ends the quiet. A link quiet for timeout is
-// dead: keepalive ends the session with end and returns. It returns too
-// when the session ends otherwise.
+// keepalive watches how long the link has been quiet each way
+// (frameLink.quiet). Any frame from the peer is proof of life, so a busy
+// link needs no pings. A ping goes out when nothing has arrived for
+// interval, and also when nothing has been sent for interval: then the
+// peer hears from this end even when its own pings wait behind its own
+// long frames on a slow link. A link on which nothing has arrived for
+// timeout is dead: keepalive ends the session with end and returns. It
+// returns too when the session ends otherwise.
 //
 // Counting from the last byte received, not from each ping, makes the
 // time to notice a silent link the same wherever the silence falls in the
@@ -34,7 +36,8 @@ func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeo
 			pinging = false
 		case <-t.C:
 		}
-		ping, dead, wait := keepaliveStep(link.quiet(), interval, timeout, pinging)
+		in, out := link.quiet()
+		ping, dead, wait := keepaliveStep(in, out, interval, timeout, pinging)
 		if dead {
 			if !mux.IsClosed() {
 				log.Warn("link silent: nothing received", "for", timeout)
@@ -56,16 +59,19 @@ func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeo
 }
 
 // keepaliveStep decides what keepalive does after the link has been quiet
-// for quiet: send a ping (if none is in flight and the link has been
-// quiet for interval), declare it dead (quiet for timeout), and how long
-// to wait before looking again.
-func keepaliveStep(quiet, interval, timeout time.Duration, pinging bool) (ping, dead bool, wait time.Duration) {
-	switch {
-	case quiet >= timeout:
+// for in (nothing received) and out (nothing sent): send a ping (if none
+// is in flight and either has reached interval), declare the link dead
+// (in has reached timeout), and how long to wait before looking again.
+func keepaliveStep(in, out, interval, timeout time.Duration, pinging bool) (ping, dead bool, wait time.Duration) {
+	if in >= timeout {
 		return false, true, 0
-	case quiet >= interval:
-		return !pinging, false, timeout - quiet
-	default:
-		return false, false, interval - quiet
 	}
+	if !pinging && (in >= interval || out >= interval) {
+		return true, false, timeout - in
+	}
+	wait = timeout - in
+	if !pinging {
+		wait = min(wait, interval-in, interval-out)
+	}
+	return false, false, wait
 }

@@ -17,16 +17,21 @@ import (
 // hand-offs per frame. Anything that does not look like a data header
 // followed by its body is written as it comes, so correctness never
 // depends on the send loop's habits.
+//
+// It also keeps the times the link's keepalive goes by (heard, said) and
+// sizes data frames to the link's speed (pacer).
 type frameLink struct {
 	io.ReadWriteCloser
 	onFail   func() // called once, at the link's first read or write error
 	failOnce sync.Once
 	heard    atomic.Int64 // when a read last returned bytes, as monoNow
-	writev   bool         // the link takes net.Buffers in one call
-	held     []byte       // a data frame header waiting for its body
-	arr      [2][]byte    // backing of vec
-	vec      net.Buffers  // a field, so WriteTo's pointer receiver does not allocate
-	joined   []byte       // scratch for joined small frames
+	said     atomic.Int64 // when a write last put bytes on the link, as monoNow
+	pace     pacer
+	writev   bool        // the link takes net.Buffers in one call
+	held     []byte      // a data frame header waiting for its body
+	arr      [2][]byte   // backing of vec
+	vec      net.Buffers // a field, so WriteTo's pointer receiver does not allocate
+	joined   []byte      // scratch for joined small frames
 }
 
 const (
@@ -39,11 +44,14 @@ const (
 // newFrameLink wraps link; onFail (if not nil) runs at its first error.
 func newFrameLink(link io.ReadWriteCloser, onFail func()) *frameLink {
 	l := &frameLink{ReadWriteCloser: link, onFail: onFail, held: make([]byte, 0, frameHeaderSize)}
-	l.heard.Store(monoNow())
+	now := monoNow()
+	l.heard.Store(now)
+	l.said.Store(now)
 	switch link.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		l.writev = true
 	}
+	l.pace.init(frameLimit(l))
 	return l
 }
 
@@ -59,10 +67,12 @@ func (l *frameLink) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// quiet returns how long the link has been quiet: the time since a read
-// last returned bytes, or since the link was wrapped (see keepalive).
-func (l *frameLink) quiet() time.Duration {
-	return time.Duration(monoNow() - l.heard.Load())
+// quiet returns how long the link has been quiet each way (see
+// keepalive): the time since a read last returned bytes (in) and since a
+// write last put bytes on the link (out), or since the link was wrapped.
+func (l *frameLink) quiet() (in, out time.Duration) {
+	now := monoNow()
+	return time.Duration(now - l.heard.Load()), time.Duration(now - l.said.Load())
 }
 
 // monoEpoch anchors monoNow.
@@ -76,6 +86,9 @@ func (l *frameLink) Write(p []byte) (int, error) {
 	n, err := l.write(p)
 	if err != nil {
 		l.failed()
+	}
+	if n > 0 && len(l.held) == 0 {
+		l.said.Store(monoNow())
 	}
 	return n, err
 }
@@ -110,6 +123,17 @@ func (l *frameLink) writeHeld(p []byte) (int, error) {
 		}
 		return l.ReadWriteCloser.Write(p)
 	}
+	start := monoNow()
+	n, err := l.writeFrame(hdr, p)
+	if err == nil {
+		l.pace.wrote(n, time.Duration(monoNow()-start))
+	}
+	return n, err
+}
+
+// writeFrame writes a data frame's header and body, and returns how much
+// of the body went out.
+func (l *frameLink) writeFrame(hdr, p []byte) (int, error) {
 	if l.writev {
 		l.arr[0], l.arr[1] = hdr, p
 		l.vec = l.arr[:]

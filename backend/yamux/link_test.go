@@ -83,31 +83,81 @@ func TestFrameLinkJoinsAndReportsFailure(t *testing.T) {
 	}
 }
 
-// TestFrameLinkQuiet: a read that returns bytes ends the link's quiet; a
-// write, or a read that returns none, does not.
+// TestFrameLinkQuiet: a read that returns bytes ends the link's quiet
+// inward, a write its quiet outward (a data header only once its body
+// went out too); an empty read ends neither.
 func TestFrameLinkQuiet(t *testing.T) {
 	inner := &failingLink{r: bytes.NewReader([]byte("x"))}
 	l := newFrameLink(inner, nil)
 	const long = time.Hour
-	l.heard.Store(monoNow() - int64(long))
-	if _, err := l.Write([]byte("out")); err != nil {
+	past := func() { l.heard.Store(monoNow() - int64(long)); l.said.Store(monoNow() - int64(long)) }
+	check := func(what string, inLong, outLong bool) {
+		t.Helper()
+		in, out := l.quiet()
+		if (in >= long) != inLong || (out >= long) != outLong || in < 0 || out < 0 {
+			t.Fatalf("after %s: quiet in %v, out %v; want in long %v, out long %v", what, in, out, inLong, outLong)
+		}
+	}
+	past()
+	hdr := make([]byte, frameHeaderSize)
+	binary.BigEndian.PutUint32(hdr[8:], 3)
+	if _, err := l.Write(hdr); err != nil {
 		t.Fatal(err)
 	}
-	if q := l.quiet(); q < long {
-		t.Fatalf("quiet after a write = %v, want at least %v", q, long)
+	check("a held data header", true, true)
+	if _, err := l.Write([]byte("abc")); err != nil {
+		t.Fatal(err)
 	}
+	check("its body", true, false)
+	past()
 	buf := make([]byte, 4)
 	if n, err := l.Read(buf); n != 1 || err != nil {
 		t.Fatalf("Read = %d, %v", n, err)
 	}
-	if q := l.quiet(); q >= long/2 {
-		t.Fatalf("quiet after a read of 1 byte = %v, want it restarted", q)
-	}
-	l.heard.Store(monoNow() - int64(long))
+	check("a read of 1 byte", false, true)
+	past()
 	if n, err := l.Read(buf); n != 0 || err != io.EOF {
 		t.Fatalf("Read at the end = %d, %v", n, err)
 	}
-	if q := l.quiet(); q < long {
-		t.Fatalf("quiet after an empty read = %v, want at least %v", q, long)
+	check("an empty read", true, true)
+}
+
+// TestPacer: frames that take longer than frameTime shrink the limit to
+// what fits in frameTime at their speed (never below minFrame); fast
+// frames of at least half the limit double it, up to the link's cap.
+func TestPacer(t *testing.T) {
+	var p pacer
+	p.init(maxFrame)
+	if got := p.frameMax(); got != firstFrame {
+		t.Fatalf("first limit %d, want %d", got, firstFrame)
+	}
+	ms := time.Millisecond
+	steps := []struct {
+		n    int
+		d    time.Duration
+		want int
+	}{
+		{8 << 10, ms, 16 << 10},         // fast, a full frame: double
+		{1 << 10, ms, 16 << 10},         // fast but small: says nothing of the link
+		{16 << 10, ms, 32 << 10},        //
+		{32 << 10, ms, 64 << 10},        //
+		{64 << 10, ms, 128 << 10},       //
+		{128 << 10, ms, 128 << 10},      // at the cap
+		{128 << 10, 20 * ms, 128 << 10}, // neither fast nor slow
+		{100 << 10, 500 * ms, 10 << 10}, // 200 KiB/s: 10 KiB in 50 ms
+		{10 << 10, 50 * ms, 10 << 10},   // just in time
+		{10 << 10, 1000 * ms, minFrame}, // 10 KiB/s: floor
+		{512, 10 * ms, 2 << 10},         // half the limit, fast
+		{2 << 10, 100 * ms, 1 << 10},    //
+		{1 << 10, 12 * ms, 2 << 10},     // under a quarter of frameTime
+		{1 << 10, 13 * ms, 2 << 10},     // not under: stays
+		{2 << 10, 30 * ms, 2 << 10},     //
+		{64 << 10, 100 * ms, 2 << 10},   // slow, but a larger limit would not shrink it
+	}
+	for i, s := range steps {
+		p.wrote(s.n, s.d)
+		if got := p.frameMax(); got != s.want {
+			t.Fatalf("step %d (%d B in %v): limit %d, want %d", i, s.n, s.d, got, s.want)
+		}
 	}
 }

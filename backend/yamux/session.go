@@ -14,6 +14,7 @@ import (
 // ends, and the upkeep of its streams' memory.
 type muxSession struct {
 	mux    *hyamux.Session
+	link   *frameLink
 	reg    *registry
 	ending atomic.Bool // end or a link failure began (fail)
 }

@@ -101,7 +101,7 @@ func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 	if d.wbuf, err = appendDatagram(d.wbuf[:0], to, p); err != nil {
 		return 0, err
 	}
-	if _, err := d.e.st.Write(d.wbuf); err != nil {
+	if _, err := writeFrames(d.e.st, &d.s.link.pace, d.wbuf); err != nil {
 		if aerr := d.e.aborted(); aerr != nil {
 			return 0, aerr
 		}

@@ -13,16 +13,16 @@ import (
 	"github.com/netoffload/offload/backend"
 )
 
-// Frame size limits of the send pumps. Large frames cost less per byte
-// (a yamux frame costs several µs of hand-offs); on kernel socket links,
-// though, 32 KiB writes keep sender and receiver better in step. Either
-// way a frame never holds the link for long (see MuxConfig.WriteTimeout).
+// Frame size caps of the send pumps (see pacer for how frames are sized
+// below them). Large frames cost less per byte (a yamux frame costs
+// several µs of hand-offs); on kernel socket links, though, 32 KiB writes
+// keep sender and receiver better in step.
 const (
 	maxFrame       = 128 << 10
 	maxSocketFrame = 32 << 10
 )
 
-// frameLimit picks the send pumps' frame size for a link.
+// frameLimit picks the largest data frame for a link.
 func frameLimit(l *frameLink) int {
 	if l.writev {
 		return maxSocketFrame
@@ -64,7 +64,7 @@ func startStream(s *clientSession, e *entry, opts backend.Options, local, remote
 	c := &streamConn{s: s, e: e, bufs: backend.NewStream(opts), local: local, remote: remote}
 	// Send-buffer blocks as large as a frame: each frame is one span.
 	c.bufs.Out.SetBlockLimit(s.frameMax)
-	c.dst.st, c.dst.max, c.src.st = e.st, s.frameMax, e.st
+	c.dst.st, c.dst.pace, c.src.st = e.st, &s.link.pace, e.st
 	c.left.Store(3)
 	s.track(c)
 	e.setOnAck(c.settle)
@@ -236,17 +236,21 @@ func (c *streamConn) pumpDone() {
 	c.s.b.wg.Done()
 }
 
-// frameWriter writes to a yamux stream in frames of at most max bytes.
+// frameWriter writes to a yamux stream in frames no larger than its
+// link's pacer allows.
 type frameWriter struct {
-	st  *hyamux.Stream
-	max int
+	st   *hyamux.Stream
+	pace *pacer
 }
 
-func (w *frameWriter) Write(p []byte) (int, error) {
+func (w *frameWriter) Write(p []byte) (int, error) { return writeFrames(w.st, w.pace, p) }
+
+// writeFrames writes p to st in frames no larger than pace allows.
+func writeFrames(st *hyamux.Stream, pace *pacer, p []byte) (int, error) {
 	total := 0
 	for len(p) > 0 {
-		n := min(len(p), w.max)
-		m, err := w.st.Write(p[:n])
+		n := min(len(p), pace.frameMax())
+		m, err := st.Write(p[:n])
 		total += m
 		if err != nil {
 			return total, err
