@@ -8,8 +8,11 @@ import (
 	hyamux "github.com/hashicorp/yamux"
 )
 
-// keepalive watches how long the link has been quiet each way
-// (frameLink.quiet). Any frame from the peer is proof of life, so a busy
+// keepalive watches how long the link has been quiet each way: in from
+// the time of the last read that returned bytes (frameLink.quiet), out
+// from the first time it finds the link's write count moved (so out may
+// be up to one look late: the count costs the send loop no clock
+// reading). Any frame from the peer is proof of life, so a busy
 // link needs no pings. A ping goes out when nothing has arrived for
 // interval, and also when nothing has been sent for interval: then the
 // peer hears from this end even when its own pings wait behind its own
@@ -28,6 +31,7 @@ func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeo
 	defer t.Stop()
 	answered := make(chan struct{}, 1) // the ping in flight has returned
 	pinging := false
+	writes, wroteBy := link.writes.Load(), monoNow() // a write count and a time it had been reached by
 	for {
 		select {
 		case <-mux.CloseChan():
@@ -36,8 +40,11 @@ func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeo
 			pinging = false
 		case <-t.C:
 		}
-		in, out := link.quiet()
-		ping, dead, wait := keepaliveStep(in, out, interval, timeout, pinging)
+		if w := link.writes.Load(); w != writes {
+			writes, wroteBy = w, monoNow()
+		}
+		out := time.Duration(monoNow() - wroteBy)
+		ping, dead, wait := keepaliveStep(link.quiet(), out, interval, timeout, pinging)
 		if dead {
 			if !mux.IsClosed() {
 				log.Warn("link silent: nothing received", "for", timeout)

@@ -18,20 +18,29 @@ import (
 // followed by its body is written as it comes, so correctness never
 // depends on the send loop's habits.
 //
-// It also keeps the times the link's keepalive goes by (heard, said) and
-// sizes data frames to the link's speed (pacer).
+// It also keeps what the link's keepalive goes by (heard, writes) and
+// sizes data frames to the link's speed (pace). The receive loop and the
+// send loop each write their own cache line: both run on every frame.
 type frameLink struct {
 	io.ReadWriteCloser
 	onFail   func() // called once, at the link's first read or write error
 	failOnce sync.Once
-	heard    atomic.Int64 // when a read last returned bytes, as monoNow
-	said     atomic.Int64 // when a write last put bytes on the link, as monoNow
-	pace     pacer
-	writev   bool        // the link takes net.Buffers in one call
-	held     []byte      // a data frame header waiting for its body
-	arr      [2][]byte   // backing of vec
-	vec      net.Buffers // a field, so WriteTo's pointer receiver does not allocate
-	joined   []byte      // scratch for joined small frames
+	writev   bool // the link takes net.Buffers in one call
+	_        [64]byte
+
+	// Written by the receive loop.
+	heard atomic.Int64 // when a read last returned bytes, as monoNow
+	_     [56]byte
+
+	// Written by the send loop.
+	writes atomic.Uint64 // writes that put bytes on the link
+	held   []byte        // a data frame header waiting for its body
+	arr    [2][]byte     // backing of vec
+	vec    net.Buffers   // a field, so WriteTo's pointer receiver does not allocate
+	joined []byte        // scratch for joined small frames
+	_      [64]byte
+
+	pace pacer // read by the send pumps on every frame, rarely written
 }
 
 const (
@@ -44,9 +53,7 @@ const (
 // newFrameLink wraps link; onFail (if not nil) runs at its first error.
 func newFrameLink(link io.ReadWriteCloser, onFail func()) *frameLink {
 	l := &frameLink{ReadWriteCloser: link, onFail: onFail, held: make([]byte, 0, frameHeaderSize)}
-	now := monoNow()
-	l.heard.Store(now)
-	l.said.Store(now)
+	l.heard.Store(monoNow())
 	switch link.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		l.writev = true
@@ -67,13 +74,9 @@ func (l *frameLink) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// quiet returns how long the link has been quiet each way (see
-// keepalive): the time since a read last returned bytes (in) and since a
-// write last put bytes on the link (out), or since the link was wrapped.
-func (l *frameLink) quiet() (in, out time.Duration) {
-	now := monoNow()
-	return time.Duration(now - l.heard.Load()), time.Duration(now - l.said.Load())
-}
+// quiet returns how long nothing has arrived on the link: the time since
+// a read last returned bytes, or since the link was wrapped.
+func (l *frameLink) quiet() time.Duration { return time.Duration(monoNow() - l.heard.Load()) }
 
 // monoEpoch anchors monoNow.
 var monoEpoch = time.Now()
@@ -88,7 +91,7 @@ func (l *frameLink) Write(p []byte) (int, error) {
 		l.failed()
 	}
 	if n > 0 && len(l.held) == 0 {
-		l.said.Store(monoNow())
+		l.writes.Add(1)
 	}
 	return n, err
 }
@@ -122,6 +125,9 @@ func (l *frameLink) writeHeld(p []byte) (int, error) {
 			return 0, err
 		}
 		return l.ReadWriteCloser.Write(p)
+	}
+	if len(p) < paceFrom {
+		return l.writeFrame(hdr, p)
 	}
 	start := monoNow()
 	n, err := l.writeFrame(hdr, p)

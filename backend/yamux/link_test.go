@@ -83,43 +83,44 @@ func TestFrameLinkJoinsAndReportsFailure(t *testing.T) {
 	}
 }
 
-// TestFrameLinkQuiet: a read that returns bytes ends the link's quiet
-// inward, a write its quiet outward (a data header only once its body
-// went out too); an empty read ends neither.
+// TestFrameLinkQuiet: a read that returns bytes ends the link's quiet; a
+// write that puts bytes on the link counts (a data header only once its
+// body went out too); an empty read does neither.
 func TestFrameLinkQuiet(t *testing.T) {
 	inner := &failingLink{r: bytes.NewReader([]byte("x"))}
 	l := newFrameLink(inner, nil)
 	const long = time.Hour
-	past := func() { l.heard.Store(monoNow() - int64(long)); l.said.Store(monoNow() - int64(long)) }
-	check := func(what string, inLong, outLong bool) {
+	check := func(what string, quiet bool, writes uint64) {
 		t.Helper()
-		in, out := l.quiet()
-		if (in >= long) != inLong || (out >= long) != outLong || in < 0 || out < 0 {
-			t.Fatalf("after %s: quiet in %v, out %v; want in long %v, out long %v", what, in, out, inLong, outLong)
+		if q := l.quiet(); (q >= long) != quiet || q < 0 || l.writes.Load() != writes {
+			t.Fatalf("after %s: quiet %v, %d writes; want quiet for long %v, %d writes", what, q, l.writes.Load(), quiet, writes)
 		}
 	}
-	past()
+	l.heard.Store(monoNow() - int64(long))
 	hdr := make([]byte, frameHeaderSize)
 	binary.BigEndian.PutUint32(hdr[8:], 3)
 	if _, err := l.Write(hdr); err != nil {
 		t.Fatal(err)
 	}
-	check("a held data header", true, true)
+	check("a held data header", true, 0)
 	if _, err := l.Write([]byte("abc")); err != nil {
 		t.Fatal(err)
 	}
-	check("its body", true, false)
-	past()
+	check("its body", true, 1)
+	if _, err := l.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	check("another write", true, 2)
 	buf := make([]byte, 4)
 	if n, err := l.Read(buf); n != 1 || err != nil {
 		t.Fatalf("Read = %d, %v", n, err)
 	}
-	check("a read of 1 byte", false, true)
-	past()
+	check("a read of 1 byte", false, 2)
+	l.heard.Store(monoNow() - int64(long))
 	if n, err := l.Read(buf); n != 0 || err != io.EOF {
 		t.Fatalf("Read at the end = %d, %v", n, err)
 	}
-	check("an empty read", true, true)
+	check("an empty read", true, 2)
 }
 
 // TestPacer: frames that take longer than frameTime shrink the limit to

@@ -17,6 +17,9 @@ const (
 	frameTime  = 50 * time.Millisecond
 	minFrame   = 1 << 10
 	firstFrame = 8 << 10 // until the link has shown its speed
+	// paceFrom is the smallest frame body the pacer times: smaller ones
+	// could neither shrink the limit (minFrame) nor grow it (half of it).
+	paceFrom = minFrame / 2
 )
 
 // pacer holds a link's current data frame size. Only yamux's send loop
