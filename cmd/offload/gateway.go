@@ -8,21 +8,24 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/netoffload/offload/backend/yamux"
 )
 
 type gatewayCmd struct {
-	Listen      string      `required:"" placeholder:"ADDR" help:"Address to accept device links on, e.g. :7000 or 127.0.0.1:7000 (port 0 picks one; the address is printed)."`
-	PSKFile     string      `name:"psk-file" placeholder:"FILE" help:"File with the pre-shared key, hex or raw, at least 16 bytes (e.g. head -c 32 /dev/urandom | xxd -p -c 64). Default: the hex key in $$OFFLOAD_PSK."`
-	Allow       []allowRule `sep:"none" placeholder:"CIDR[:PORTS]" help:"Let devices dial these destinations; repeatable. Examples: 10.0.0.0/8, 192.168.1.5:22, 0.0.0.0/0:80,443, [2001:db8::/32]:8000-9000, *:443."`
-	AllowListen *portRanges `name:"allow-listen" placeholder:"PORTS" help:"Ports devices may listen on, here: 8080, 8000-9000, 0 for ephemeral ports, * for any."`
-	AllowAll    bool        `name:"allow-all" help:"Turn the allow-lists off: devices may dial anything and listen anywhere. Without it, at least one --allow or --allow-listen is required."`
-	TLSCert     string      `name:"tls-cert" placeholder:"FILE" help:"Serve links over TLS with this certificate (PEM); needs --tls-key."`
-	TLSKey      string      `name:"tls-key" placeholder:"FILE" help:"Private key of --tls-cert (PEM)."`
-	ClientCA    string      `name:"client-ca" placeholder:"FILE" help:"Require TLS client certificates signed by these CAs (PEM); needs --tls-cert."`
-	NoAuth      bool        `name:"no-auth" help:"Accept links without a pre-shared key; only together with --client-ca."`
-	MaxSessions int         `name:"max-sessions" help:"Most device links at once (0: 256)."`
+	Listen      string        `required:"" placeholder:"ADDR" help:"Address to accept device links on, e.g. :7000 or 127.0.0.1:7000 (port 0 picks one; the address is printed)."`
+	PSKFile     string        `name:"psk-file" placeholder:"FILE" help:"File with the pre-shared key, hex or raw, at least 16 bytes (e.g. head -c 32 /dev/urandom | xxd -p -c 64). Default: the hex key in $$OFFLOAD_PSK."`
+	Allow       []allowRule   `sep:"none" placeholder:"CIDR[:PORTS]" help:"Let devices dial these destinations; repeatable. Examples: 10.0.0.0/8, 192.168.1.5:22, 0.0.0.0/0:80,443, [2001:db8::/32]:8000-9000, *:443."`
+	AllowListen *portRanges   `name:"allow-listen" placeholder:"PORTS" help:"Ports devices may listen on, here: 8080, 8000-9000, 0 for ephemeral ports, * for any."`
+	AllowAll    bool          `name:"allow-all" help:"Turn the allow-lists off: devices may dial anything and listen anywhere. Without it, at least one --allow or --allow-listen is required."`
+	TLSCert     string        `name:"tls-cert" placeholder:"FILE" help:"Serve links over TLS with this certificate (PEM); needs --tls-key."`
+	TLSKey      string        `name:"tls-key" placeholder:"FILE" help:"Private key of --tls-cert (PEM)."`
+	ClientCA    string        `name:"client-ca" placeholder:"FILE" help:"Require TLS client certificates signed by these CAs (PEM); needs --tls-cert."`
+	NoAuth      bool          `name:"no-auth" help:"Accept links without a pre-shared key; only together with --client-ca."`
+	MaxSessions int           `name:"max-sessions" help:"Most device links at once (0: 256)."`
+	KeepAlive   time.Duration `name:"keepalive" placeholder:"DUR" help:"Ping a link that has been quiet this long (0: 250ms)."`
+	LinkTimeout time.Duration `name:"link-timeout" placeholder:"DUR" help:"Drop a link on which nothing has arrived for this long (0: 850ms); raise it for links with a round trip near 600ms or more."`
 }
 
 // Help is the detailed help of offload gateway --help.
@@ -89,7 +92,8 @@ func (g *gatewayCmd) gateway(e *env) (*yamux.Gateway, error) {
 	if err := g.checkTLSFlags(); err != nil {
 		return nil, err
 	}
-	gw := &yamux.Gateway{AllowAll: g.AllowAll, NoAuth: g.NoAuth, MaxSessions: g.MaxSessions}
+	gw := &yamux.Gateway{AllowAll: g.AllowAll, NoAuth: g.NoAuth, MaxSessions: g.MaxSessions,
+		MuxConfig: yamux.MuxConfig{KeepAlive: g.KeepAlive, LinkTimeout: g.LinkTimeout}}
 	for _, r := range g.Allow {
 		gw.Allow = append(gw.Allow, r.Rule)
 	}

@@ -72,6 +72,21 @@ func TestGatewayKeyFromEnvironment(t *testing.T) {
 	}
 }
 
+// The link settings parse on both sides and the link carries traffic
+// with them.
+func TestGatewayLinkSettings(t *testing.T) {
+	psk := keyFile(t, "5a")
+	host, port := splitHostPort(t, echoServer(t, 0))
+	gw := startCmd(t, nil, "gateway", "--listen", "127.0.0.1:0", "--psk-file", psk, "--allow", "127.0.0.1",
+		"--keepalive", "50ms", "--link-timeout", "10s")
+	r := runCmd(t, nil, "settings", "nc", "--via", "yamux://"+gw.first+"?psk-file="+psk+"&keepalive=50ms&link-timeout=10s", host, port)
+	r.want(t, exitOK)
+	if r.stdout != "settings" {
+		t.Errorf("echo: %q", r.stdout)
+	}
+	runCmd(t, nil, "", "gateway", "--listen", "127.0.0.1:0", "--psk-file", psk, "--allow-all", "--link-timeout", "soon").want(t, exitUsage)
+}
+
 func TestGatewayDeniesOutsideAllowList(t *testing.T) {
 	psk := keyFile(t, "c3")
 	host, port := splitHostPort(t, echoServer(t, 0))

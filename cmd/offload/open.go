@@ -43,21 +43,15 @@ func (v *via) open(ctx context.Context, e *env) (backend.Backend, func(), error)
 
 // openYamux dials the gateway and runs the client handshake.
 func (v *via) openYamux(ctx context.Context) (backend.Backend, func(), error) {
-	psk, err := v.secret(envPSK)
+	cfg, err := v.yamuxConfig()
 	if err != nil {
 		return nil, nil, err
-	}
-	var cfg yamux.Config
-	if psk != nil {
-		if cfg.PSK, err = yamux.ParsePSK(psk); err != nil {
-			return nil, nil, fmt.Errorf("gateway key: %w", err)
-		}
 	}
 	link, err := v.dialLink(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := yamux.Client(link, &cfg)
+	b, err := yamux.Client(link, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("gateway %s: %w", v.addr, err)
 	}
@@ -68,6 +62,22 @@ func (v *via) openYamux(ctx context.Context) (backend.Backend, func(), error) {
 		defer cancel()
 		b.Shutdown(ctx)
 	}, nil
+}
+
+// yamuxConfig turns the URI's parameters into the client's Config.
+func (v *via) yamuxConfig() (*yamux.Config, error) {
+	psk, err := v.secret(envPSK)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &yamux.Config{}
+	cfg.KeepAlive, cfg.LinkTimeout = v.durParam("keepalive"), v.durParam("link-timeout")
+	if psk != nil {
+		if cfg.PSK, err = yamux.ParsePSK(psk); err != nil {
+			return nil, fmt.Errorf("gateway key: %w", err)
+		}
+	}
+	return cfg, nil
 }
 
 // shutdownGrace bounds how long a command waits, on exit, for a yamux

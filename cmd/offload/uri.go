@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/netoffload/offload/backend/espat/espatsim"
 )
@@ -31,8 +32,8 @@ type via struct {
 // viaParams lists the query parameters each scheme accepts.
 var viaParams = map[string][]string{
 	"loopback":  nil,
-	"yamux":     {"psk-file", "psk-env"},
-	"yamux+tls": {"psk-file", "psk-env", "ca-file", "cert-file", "key-file", "server-name"},
+	"yamux":     {"psk-file", "psk-env", "keepalive", "link-timeout"},
+	"yamux+tls": {"psk-file", "psk-env", "keepalive", "link-timeout", "ca-file", "cert-file", "key-file", "server-name"},
 	"espat":     {"baud", "switch-baud", "rtscts", "ssid", "psk-file", "psk-env", "dialect", "active", "send-limit"},
 	"espat+tcp": {"baud", "ssid", "psk-file", "psk-env", "dialect", "active", "send-limit"},
 }
@@ -156,6 +157,12 @@ func checkParamValue(name, val string) error {
 		if val == "" {
 			err = errors.New("empty variable name")
 		}
+	case "keepalive", "link-timeout":
+		var d time.Duration
+		d, err = time.ParseDuration(val)
+		if err == nil && d <= 0 {
+			err = errors.New("must be positive")
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("parameter %s=%q: %v", name, val, err)
@@ -182,6 +189,12 @@ func (v *via) String() string {
 func (v *via) intParam(name string) int {
 	n, _ := strconv.Atoi(v.query.Get(name))
 	return n
+}
+
+// durParam returns a validated duration parameter, or zero when absent.
+func (v *via) durParam(name string) time.Duration {
+	d, _ := time.ParseDuration(v.query.Get(name))
+	return d
 }
 
 // boolParam returns a validated boolean parameter, false when absent.

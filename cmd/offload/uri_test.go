@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netoffload/offload/backend/espat"
 )
@@ -19,6 +20,7 @@ func TestParseVia(t *testing.T) {
 		{in: "yamux://gw.example:7000?psk-file=/etc/offload/psk", scheme: "yamux", addr: "gw.example:7000",
 			canonical: "yamux://gw.example:7000?psk-file=%2Fetc%2Foffload%2Fpsk"},
 		{in: "yamux://[::1]:7000?psk-env=GW_KEY", scheme: "yamux", addr: "[::1]:7000"},
+		{in: "yamux://gw.example:7000?keepalive=1s&link-timeout=2500ms", scheme: "yamux", addr: "gw.example:7000"},
 		{in: "yamux+tls://gw.example:7443?ca-file=ca.pem&cert-file=c.pem&key-file=k.pem&server-name=gw", scheme: "yamux+tls", addr: "gw.example:7443"},
 		{in: "espat:///dev/ttyUSB0?baud=115200&psk-file=wifi&ssid=home", scheme: "espat", device: "/dev/ttyUSB0",
 			canonical: "espat:///dev/ttyUSB0?baud=115200&psk-file=wifi&ssid=home"},
@@ -64,6 +66,9 @@ func TestParseViaErrors(t *testing.T) {
 		{"yamux://gw.example:7000?ca-file=ca.pem", "unknown parameter"},
 		{"yamux://gw.example:7000?psk-file=a&psk-file=b", "2 times"},
 		{"yamux://gw.example:7000?psk-env=", "empty variable"},
+		{"yamux://gw.example:7000?link-timeout=3", "link-timeout"},
+		{"yamux://gw.example:7000?keepalive=0s", "must be positive"},
+		{"yamux://gw.example:7000?link-timeout=-1s", "must be positive"},
 		{"yamux+tls://gw.example:7443?cert-file=c.pem", "go together"},
 		{"espat://dev/ttyUSB0", "three slashes"},
 		{"espat:///", "three slashes"},
@@ -110,6 +115,21 @@ func TestViaFromEnvironment(t *testing.T) {
 	r.want(t, exitUsage)
 	if !strings.Contains(r.err, "unknown scheme") {
 		t.Errorf("stderr: %s", r.err)
+	}
+}
+
+func TestYamuxConfigFromURI(t *testing.T) {
+	t.Setenv(envPSK, "")
+	var v via
+	if err := v.UnmarshalText([]byte("yamux://127.0.0.1:1?keepalive=1s&link-timeout=4s")); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := v.yamuxConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.KeepAlive != time.Second || cfg.LinkTimeout != 4*time.Second || cfg.PSK != nil {
+		t.Errorf("keepalive %v, link timeout %v, key %x; want 1s, 4s, none", cfg.KeepAlive, cfg.LinkTimeout, cfg.PSK)
 	}
 }
 
