@@ -12,13 +12,16 @@ import (
 // the time of the last read that returned bytes (frameLink.quiet), out
 // from the first time it finds the link's write count moved (so out may
 // be up to one look late: the count costs the send loop no clock
-// reading). Any frame from the peer is proof of life, so a busy
-// link needs no pings. A ping goes out when nothing has arrived for
-// interval, and also when nothing has been sent for interval: then the
-// peer hears from this end even when its own pings wait behind its own
-// long frames on a slow link. A link on which nothing has arrived for
-// timeout is dead: keepalive ends the session with end and returns. It
-// returns too when the session ends otherwise.
+// reading). Any frame from the peer is proof of life, so a busy link
+// needs no pings. A ping goes out when nothing has arrived for interval,
+// and also when nothing has been sent for interval, so that the peer
+// hears from this end. While the peer is heard, that second kind of ping
+// goes out every interval or so even with earlier pings unanswered: on a
+// slow link whose peer is sending, their answers wait behind the peer's
+// queued frames, and the peer has no other way to hear this end. A link
+// on which nothing has arrived for timeout is dead: keepalive ends the
+// session with end and returns. It returns too when the session ends
+// otherwise.
 //
 // Counting from the last byte received, not from each ping, makes the
 // time to notice a silent link the same wherever the silence falls in the
@@ -29,22 +32,22 @@ import (
 func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeout time.Duration, wg *sync.WaitGroup, log *slog.Logger) {
 	t := time.NewTimer(interval)
 	defer t.Stop()
-	answered := make(chan struct{}, 1) // the ping in flight has returned
-	pinging := false
+	answered := make(chan struct{}, maxPings) // a ping in flight has returned
+	inFlight := 0
 	writes, wroteBy := link.writes.Load(), monoNow() // a write count and a time it had been reached by
 	for {
 		select {
 		case <-mux.CloseChan():
 			return
 		case <-answered:
-			pinging = false
+			inFlight--
 		case <-t.C:
 		}
 		if w := link.writes.Load(); w != writes {
 			writes, wroteBy = w, monoNow()
 		}
 		out := time.Duration(monoNow() - wroteBy)
-		ping, dead, wait := keepaliveStep(link.quiet(), out, interval, timeout, pinging)
+		ping, dead, wait := keepaliveStep(link.quiet(), out, interval, timeout, inFlight)
 		if dead {
 			if !mux.IsClosed() {
 				log.Warn("link silent: nothing received", "for", timeout)
@@ -53,7 +56,7 @@ func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeo
 			return
 		}
 		if ping {
-			pinging = true
+			inFlight++
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -65,20 +68,37 @@ func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeo
 	}
 }
 
+// maxPings bounds the pings a keepalive has in flight. Each waits for
+// its answer at most the frame write timeout (10 s by default).
+const maxPings = 32
+
 // keepaliveStep decides what keepalive does after the link has been quiet
-// for in (nothing received) and out (nothing sent): send a ping (if none
-// is in flight and either has reached interval), declare the link dead
-// (in has reached timeout), and how long to wait before looking again.
-func keepaliveStep(in, out, interval, timeout time.Duration, pinging bool) (ping, dead bool, wait time.Duration) {
+// for in (nothing received) and out (nothing sent), with inFlight pings
+// unanswered: send a ping, declare the link dead (in has reached
+// timeout), and how long to wait before looking again.
+//
+// With no ping in flight, one goes out when in or out has reached
+// interval. With pings in flight, another goes out only to be heard:
+// when out has reached interval while the peer is heard (in below
+// interval), up to maxPings.
+func keepaliveStep(in, out, interval, timeout time.Duration, inFlight int) (ping, dead bool, wait time.Duration) {
 	if in >= timeout {
 		return false, true, 0
 	}
-	if !pinging && (in >= interval || out >= interval) {
-		return true, false, timeout - in
+	switch {
+	case inFlight == 0:
+		ping = in >= interval || out >= interval
+	case inFlight < maxPings:
+		ping = in < interval && out >= interval
 	}
 	wait = timeout - in
-	if !pinging {
-		wait = min(wait, interval-in, interval-out)
+	if in < interval {
+		wait = min(wait, interval-in)
 	}
-	return false, false, wait
+	if ping || out >= interval {
+		wait = min(wait, interval)
+	} else {
+		wait = min(wait, interval-out)
+	}
+	return ping, false, wait
 }

@@ -5,37 +5,41 @@ import (
 	"time"
 )
 
-// TestKeepaliveStep: a link quiet either way for the interval gets one
-// ping at a time, one on which nothing arrived for the timeout is dead,
-// and the keepalive next looks when the first of those can happen.
+// TestKeepaliveStep: a link quiet either way for the interval gets a
+// ping; with pings unanswered, more go out only to be heard (the peer is
+// heard, this end has been silent), up to maxPings; a link on which
+// nothing arrived for the timeout is dead; and the keepalive next looks
+// by the first time any of that can change.
 func TestKeepaliveStep(t *testing.T) {
 	const iv, to = 250 * time.Millisecond, 850 * time.Millisecond
 	ms := time.Millisecond
 	for _, c := range []struct {
 		in, out    time.Duration
-		pinging    bool
+		inFlight   int
 		ping, dead bool
 		wait       time.Duration
 	}{
-		{0, 0, false, false, false, iv},
-		{100 * ms, 0, false, false, false, 150 * ms},
-		{0, 100 * ms, false, false, false, 150 * ms},
-		{100 * ms, 200 * ms, false, false, false, 50 * ms},
-		{100 * ms, 0, true, false, false, 750 * ms}, // a ping in flight: only death to wait for
-		{iv, 0, false, true, false, to - iv},
-		{0, iv, false, true, false, to}, // heard, but said nothing: ping so the peer hears
-		{10 * ms, time.Hour, true, false, false, 840 * ms},
-		{300 * ms, 0, false, true, false, 550 * ms},
-		{300 * ms, 0, true, false, false, 550 * ms}, // one ping in flight is enough
-		{849 * ms, 0, true, false, false, ms},
-		{to, 0, true, false, true, 0},
-		{to, 0, false, false, true, 0}, // nothing heard that long is dead, ping or not
-		{time.Hour, 0, true, false, true, 0},
+		{0, 0, 0, false, false, iv},
+		{100 * ms, 0, 0, false, false, 150 * ms},
+		{0, 100 * ms, 0, false, false, 150 * ms},
+		{100 * ms, 200 * ms, 0, false, false, 50 * ms},
+		{100 * ms, 0, 1, false, false, 150 * ms},
+		{iv, 0, 0, true, false, iv},                    // heard nothing: ping
+		{0, iv, 0, true, false, iv},                    // said nothing: ping, so the peer hears
+		{10 * ms, time.Hour, 1, true, false, 240 * ms}, // heard, silent, answer stuck: ping again
+		{10 * ms, 300 * ms, maxPings, false, false, 240 * ms},
+		{300 * ms, 0, 0, true, false, iv},
+		{300 * ms, 0, 1, false, false, iv},        // a ping is out to check on the peer: enough
+		{300 * ms, 300 * ms, 1, false, false, iv}, // not heard: more pings would not help
+		{849 * ms, 0, 1, false, false, ms},
+		{to, 0, 1, false, true, 0},
+		{to, 0, 0, false, true, 0}, // nothing heard that long is dead, ping or not
+		{time.Hour, 0, 1, false, true, 0},
 	} {
-		ping, dead, wait := keepaliveStep(c.in, c.out, iv, to, c.pinging)
+		ping, dead, wait := keepaliveStep(c.in, c.out, iv, to, c.inFlight)
 		if ping != c.ping || dead != c.dead || wait != c.wait {
-			t.Errorf("quiet in %v, out %v, pinging %v: ping %v, dead %v, wait %v; want %v, %v, %v",
-				c.in, c.out, c.pinging, ping, dead, wait, c.ping, c.dead, c.wait)
+			t.Errorf("quiet in %v, out %v, %d in flight: ping %v, dead %v, wait %v; want %v, %v, %v",
+				c.in, c.out, c.inFlight, ping, dead, wait, c.ping, c.dead, c.wait)
 		}
 	}
 }

@@ -138,8 +138,11 @@ func TestPacer(t *testing.T) {
 		d    time.Duration
 		want int
 	}{
-		{8 << 10, ms, 16 << 10},         // fast, a full frame: double
-		{1 << 10, ms, 16 << 10},         // fast but small: says nothing of the link
+		{1 << 10, ms, 2 << 10},          // fast, a full frame: double
+		{1 << 10, ms, 4 << 10},          // half the limit is enough
+		{1 << 10, ms, 4 << 10},          // fast but small: says nothing of the link
+		{4 << 10, ms, 8 << 10},          //
+		{8 << 10, ms, 16 << 10},         //
 		{16 << 10, ms, 32 << 10},        //
 		{32 << 10, ms, 64 << 10},        //
 		{64 << 10, ms, 128 << 10},       //

@@ -14,9 +14,12 @@ import (
 // frames from how long its writes take (pacer): at most about frameTime
 // of the link each, between minFrame and the link's cap (frameLimit).
 const (
-	frameTime  = 50 * time.Millisecond
-	minFrame   = 1 << 10
-	firstFrame = 8 << 10 // until the link has shown its speed
+	frameTime = 50 * time.Millisecond
+	minFrame  = 1 << 10
+	// firstFrame is the limit until the link has shown its speed. Every
+	// busy stream has a frame queued before the first one is out, so the
+	// link starts small and grows (to 32 KiB in five fast frames).
+	firstFrame = minFrame
 	// paceFrom is the smallest frame body the pacer times: smaller ones
 	// could neither shrink the limit (minFrame) nor grow it (half of it).
 	paceFrom = minFrame / 2

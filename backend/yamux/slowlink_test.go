@@ -1,8 +1,10 @@
 package yamux
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -30,6 +32,28 @@ func (c *slowConn) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// slowClient links a client to a gateway over a net.Pipe paced at rate
+// bytes a second each way, both ends with mux. Cleanup closes both.
+func slowClient(t *testing.T, rate int, mux MuxConfig) (*Backend, *Gateway) {
+	t.Helper()
+	c, gl := net.Pipe()
+	g := &Gateway{AllowAll: true, PSK: testKey, Logger: quiet, MuxConfig: mux}
+	done := make(chan error, 1)
+	go func() { done <- g.ServeConn(&slowConn{Conn: gl, rate: rate}) }()
+	b, err := Client(&slowConn{Conn: c, rate: rate}, &Config{PSK: testKey, Logger: quiet, MuxConfig: mux})
+	if err != nil {
+		g.Close()
+		<-done
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b.Close()
+		g.Close()
+		<-done
+	})
+	return b, g
+}
+
 // TestSlowLink: over a link of 32 KB/s each way (a quarter of a 1 Mbaud
 // serial line), a 48 KiB echo goes through intact, and both ends' frames
 // shrink to what the link carries in about frameTime. (Unpaced, frames
@@ -40,20 +64,7 @@ func TestSlowLink(t *testing.T) {
 	guard(t, 60*time.Second)
 	const rate = 32000
 	addr := testnet.EchoServer(t)
-	c, gl := net.Pipe()
-	mux := MuxConfig{KeepAlive: 500 * time.Millisecond, LinkTimeout: 2 * time.Second}
-	g := &Gateway{AllowAll: true, PSK: testKey, Logger: quiet, MuxConfig: mux}
-	done := make(chan error, 1)
-	go func() { done <- g.ServeConn(&slowConn{Conn: gl, rate: rate}) }()
-	b, err := Client(&slowConn{Conn: c, rate: rate}, &Config{PSK: testKey, Logger: quiet, MuxConfig: mux})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		b.Close()
-		g.Close()
-		<-done
-	}()
+	b, g := slowClient(t, rate, MuxConfig{KeepAlive: 500 * time.Millisecond, LinkTimeout: 2 * time.Second})
 	conn, err := dialer(b).Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -79,4 +90,54 @@ func TestSlowLink(t *testing.T) {
 		}
 	}
 	g.mu.Unlock()
+}
+
+// TestSlowLinkOneWay: 32 streams upload at once over a link of 11.5 KB/s
+// each way (115200 baud) for 3 s, and the gateway has nothing to send
+// back. The device's send queue then holds a frame from every stream,
+// about 3 s of the link, so the answers to the gateway's pings wait that
+// long; the device hears only the gateway's pings, which keep coming
+// while the gateway hears the device's data. Before they did, the device
+// heard nothing for its 2 s link timeout and declared the healthy link
+// dead. (The link timeout is above the default to leave room for a
+// loaded machine: the pings come every 250–500 ms.)
+func TestSlowLinkOneWay(t *testing.T) {
+	guard(t, 60*time.Second)
+	const rate, streams, upload = 11520, 32, 3 * time.Second
+	addr := testnet.SinkServer(t)
+	b, _ := slowClient(t, rate, MuxConfig{LinkTimeout: 2 * time.Second})
+	var err error
+	conns := make([]net.Conn, streams)
+	for i := range conns {
+		if conns[i], err = dialer(b).Dial("tcp", addr); err != nil {
+			t.Fatal(err)
+		}
+		defer conns[i].Close()
+	}
+	deadline := time.Now().Add(upload)
+	errs := make(chan error, streams)
+	for _, conn := range conns {
+		conn.SetWriteDeadline(deadline)
+		go func() {
+			buf := make([]byte, 1024)
+			for {
+				if _, err := conn.Write(buf); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range conns {
+		if err := <-errs; !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("upload: %v", err)
+		}
+	}
+	t.Logf("uploads done after %v", time.Since(deadline.Add(-upload)))
+	b.mu.Lock()
+	alive := b.sess != nil && b.sess.alive()
+	b.mu.Unlock()
+	if !alive {
+		t.Fatal("the device declared the link dead")
+	}
 }

@@ -105,6 +105,10 @@ func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 		if aerr := d.e.aborted(); aerr != nil {
 			return 0, aerr
 		}
+		// Part of the datagram may have gone out (a large one takes
+		// several frames, and yamux may still send a frame whose write
+		// timed out): the stream's framing is lost, so it must end.
+		d.s.reset(d.e, syscall.ECONNRESET)
 		return 0, syscall.ECONNRESET
 	}
 	return len(p), nil

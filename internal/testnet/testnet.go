@@ -64,6 +64,22 @@ func SelfSigned(hosts ...string) (tls.Certificate, *x509.CertPool, error) {
 // end of stream it half-closes its side and closes. Cleanup closes the
 // listener and any conns still open, and waits for them.
 func EchoServer(t testing.TB) string {
+	return serve(t, func(c net.Conn) {
+		io.Copy(c, c)
+		c.(*net.TCPConn).CloseWrite()
+	})
+}
+
+// SinkServer listens on 127.0.0.1 and reads every conn to its end,
+// discarding what arrives, and sends nothing. Cleanup is EchoServer's.
+func SinkServer(t testing.TB) string {
+	return serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+}
+
+// serve listens on 127.0.0.1 and runs handle on every conn, then closes
+// it. Cleanup closes the listener and any conns still open, and waits for
+// the handlers.
+func serve(t testing.TB, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -88,8 +104,7 @@ func EchoServer(t testing.TB) string {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				io.Copy(c, c)
-				c.(*net.TCPConn).CloseWrite()
+				handle(c)
 				c.Close()
 				mu.Lock()
 				delete(conns, c)

@@ -45,6 +45,24 @@ func TestEchoServerEchoesAndHalfCloses(t *testing.T) {
 	}
 }
 
+// TestSinkServerReadsToTheEnd: the sink takes everything, sends nothing,
+// and closes once the client has half-closed.
+func TestSinkServerReadsToTheEnd(t *testing.T) {
+	c, err := net.Dial("tcp", SinkServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.TCPConn).CloseWrite()
+	got, err := io.ReadAll(c)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("read %d bytes, %v; want none, then EOF", len(got), err)
+	}
+}
+
 // TestSilenceableDrops: a hushed link end takes writes without passing
 // them on and drops what arrives, until its conn fails.
 func TestSilenceableDrops(t *testing.T) {
