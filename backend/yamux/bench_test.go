@@ -95,17 +95,7 @@ func clientConn(b *testing.B, kind string, echo bool) benchConn {
 // rawConn opens a raw yamux stream whose server end discards (or echoes)
 // in its own goroutine.
 func rawConn(b *testing.B, kind string, echo bool) benchConn {
-	cl, sl := linkPair(b, kind)
-	cfg := hyamux.DefaultConfig()
-	cfg.LogOutput = io.Discard
-	server, err := hyamux.Server(sl, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	client, err := hyamux.Client(cl, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	client, server := rawSessions(b, kind)
 	var n int64
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -127,11 +117,33 @@ func rawConn(b *testing.B, kind string, echo bool) benchConn {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		client.Close()
+		client.Close() // rawSessions closes them too, but only after this
 		server.Close()
 		wg.Wait()
 	})
 	return benchConn{c: rawStream{st}, done: func() int64 { wg.Wait(); return n }}
+}
+
+// rawSessions starts a raw yamux client and server, with yamux's default
+// configuration, over a link of the given kind. Cleanup closes both.
+func rawSessions(tb testing.TB, kind string) (client, server *hyamux.Session) {
+	tb.Helper()
+	cl, sl := linkPair(tb, kind)
+	cfg := hyamux.DefaultConfig()
+	cfg.LogOutput = io.Discard
+	server, err := hyamux.Server(sl, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	client, err = hyamux.Client(cl, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		client.Close()
+		server.Close()
+	})
+	return client, server
 }
 
 // rawStream gives a yamux stream CloseWrite (its Close is a half-close).

@@ -154,12 +154,11 @@ func (c *streamConn) recvPump() {
 }
 
 // receive fills In from the stream until the stream ends (nil), fails, or
-// In refuses more bytes (In's error). Each read goes straight into In's
-// memory (ReadFrom). The pump waits for bytes with a zero-length read,
-// which yamux answers once bytes are there, and then reads once: so it
-// never waits inside ReadFrom with a block of In lent to the read, and
-// In, empty with its reader waiting, can hand that block back (idle
-// conns hold no receive memory).
+// In refuses more bytes (In's error), through ReadFrom. The pump waits
+// for bytes outside ReadFrom (readySource.wait), so it never waits with a
+// block of In lent to a read, and In, empty with its reader waiting, can
+// hand that block back (idle conns hold no receive memory but the
+// readySource's head).
 func (c *streamConn) receive() error {
 	src := readySource{s: &c.src}
 	for {
@@ -180,27 +179,61 @@ func (c *streamConn) receive() error {
 // at once (ring.ReadySource), so ReadFrom never waits inside it; ReadFrom
 // then returns, and the caller waits again. eof tells the stream's end
 // from the end of a read.
+//
+// How wait waits depends on the last read. After a short one (less than
+// waitRead bytes: messages, not a bulk transfer) it reads into head, a
+// few hundred bytes of its own, so a short message takes one yamux read
+// and ReadFrom copies it from head. After a long one it waits with a
+// zero-length read, and ReadFrom's read then goes straight into the
+// ring. Either way no ring memory is lent to a read that may wait.
 type readySource struct {
-	s     *streamSource
-	ready bool // the stream holds bytes: the next read will not block
-	eof   bool // the stream ended
+	s      *streamSource
+	ready  bool // the next Read will not block: head holds bytes, or the stream does
+	eof    bool // the stream ended
+	long   bool // the last read took waitRead bytes or more
+	hr, hw int  // head[hr:hw] is still to be read
+	head   [waitRead]byte
 }
 
-// wait blocks until the stream holds bytes or ends. A zero-length yamux
-// read returns once bytes are there, or at the end.
+// waitRead is the size of a readySource's head.
+const waitRead = 256
+
+// wait blocks until the stream holds bytes or ends.
 func (r *readySource) wait() error {
-	if _, err := r.s.Read(nil); err != nil {
+	if r.hr < r.hw {
+		r.ready = true
+		return nil
+	}
+	if r.long {
+		// A zero-length yamux read returns once bytes are there, or at
+		// the end.
+		if _, err := r.s.Read(nil); err != nil {
+			r.eof = err == io.EOF
+			return err
+		}
+		r.ready = true
+		return nil
+	}
+	n, err := r.s.Read(r.head[:])
+	if n == 0 && err != nil {
 		r.eof = err == io.EOF
 		return err
 	}
-	r.ready = true
+	r.hr, r.hw, r.long, r.ready = 0, n, n == len(r.head), n > 0
 	return nil
 }
 
 func (r *readySource) Read(p []byte) (int, error) {
+	if r.hr < r.hw {
+		n := copy(p, r.head[r.hr:r.hw])
+		r.hr += n
+		r.ready = r.hr < r.hw
+		return n, nil
+	}
 	r.ready = false
 	n, err := r.s.Read(p)
 	r.eof = err == io.EOF
+	r.long = n >= waitRead
 	return n, err
 }
 
