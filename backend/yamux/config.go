@@ -38,10 +38,13 @@ type MuxConfig struct {
 	// cache), and a smaller one is faster (README, Benchmarks).
 	StreamWindow uint32
 
-	// KeepAlive is how long the link may be quiet (nothing received from
-	// the peer) before a keepalive ping asks for an answer. Zero means
-	// DefaultKeepAlive (250 ms); negative disables pings (a silent link
-	// is then only noticed when a frame write times out).
+	// KeepAlive is how long the link may be quiet before a keepalive
+	// ping goes out: nothing received from the peer (the ping asks for an
+	// answer), or nothing sent to it (the ping lets the peer hear this
+	// end; while the peer is heard such pings go out every KeepAlive or
+	// so, answered or not). Zero means DefaultKeepAlive (250 ms);
+	// negative disables pings (a silent link is then only noticed when a
+	// frame write times out).
 	KeepAlive time.Duration
 
 	// LinkTimeout is how long the link may be quiet before it is declared
