@@ -18,8 +18,7 @@ type clientSession struct {
 	muxSession
 	ctl *control
 
-	frameMax int  // the link's largest frame, the send buffers' block limit
-	finAck   bool // the gateway acknowledges FINs (PROTOCOL.md §5)
+	finAck bool // the gateway acknowledges FINs (PROTOCOL.md §5)
 
 	mu        sync.Mutex
 	listeners map[uint32]*listener // by the id of their LISTEN stream
@@ -37,7 +36,7 @@ func (b *Backend) connect(ctx context.Context, link io.ReadWriteCloser) (*client
 	s := &clientSession{b: b, muxSession: muxSession{reg: newRegistry(false)}, finAck: flags&flagFinAck != 0,
 		listeners: make(map[uint32]*listener), conns: make(map[*streamConn]bool)}
 	fl := newFrameLink(link, s.fail)
-	s.link, s.frameMax = fl, frameLimit(fl)
+	s.link = fl
 	mux, err := hyamux.Client(fl, b.cfg.yamuxConfig(b.log))
 	if err != nil {
 		link.Close()

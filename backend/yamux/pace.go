@@ -37,6 +37,9 @@ func (p *pacer) init(most int) {
 	p.limit.Store(min(firstFrame, p.most))
 }
 
+// largest returns the link's cap: the largest frame it will ever allow.
+func (p *pacer) largest() int { return int(p.most) }
+
 // frameMax returns the largest data frame body a pump should write now.
 func (p *pacer) frameMax() int { return int(p.limit.Load()) }
 

@@ -63,7 +63,7 @@ type streamConn struct {
 func startStream(s *clientSession, e *entry, opts backend.Options, local, remote netip.AddrPort) *streamConn {
 	c := &streamConn{s: s, e: e, bufs: backend.NewStream(opts), local: local, remote: remote}
 	// Send-buffer blocks as large as a frame: each frame is one span.
-	c.bufs.Out.SetBlockLimit(s.frameMax)
+	c.bufs.Out.SetBlockLimit(s.link.pace.largest())
 	c.dst.st, c.dst.pace, c.src.st = e.st, &s.link.pace, e.st
 	c.left.Store(3)
 	s.track(c)
@@ -112,10 +112,11 @@ func (c *streamConn) sendPump() {
 }
 
 // send writes Out's bytes as frames until Out ends (io.EOF) or a write
-// fails. Each span goes straight from the ring to yamux, in frames of at
-// most frameMax bytes: Out's blocks grow to frameMax (startStream) and
-// start at multiples of their size, so on a busy stream the spans fill
-// whole frames without gathering pieces into a copy.
+// fails. Each span goes straight from the ring to yamux, in frames no
+// larger than the link's pacer allows: Out's blocks grow to the link's
+// largest frame (startStream) and start at multiples of their size, so on
+// a busy stream the spans fill whole frames without gathering pieces into
+// a copy.
 func (c *streamConn) send() error {
 	out := c.bufs.Out
 	for {
