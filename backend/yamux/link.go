@@ -18,8 +18,9 @@ import (
 // followed by its body is written as it comes, so correctness never
 // depends on the send loop's habits.
 //
-// It also keeps what the link's keepalive goes by (heard, writes) and
-// sizes data frames to the link's speed (pace). The receive loop and the
+// It also keeps what the link's keepalive goes by (heard, writes), sizes
+// data frames to the link's speed (pace), and on TCP (and TLS over TCP)
+// bounds what the socket holds unsent (limitUnsent). The receive loop and the
 // send loop each write their own cache line: both run on every frame.
 type frameLink struct {
 	io.ReadWriteCloser
@@ -58,6 +59,7 @@ func newFrameLink(link io.ReadWriteCloser, onFail func()) *frameLink {
 	case *net.TCPConn, *net.UnixConn:
 		l.writev = true
 	}
+	limitUnsent(link)
 	l.pace.init(frameLimit(l))
 	return l
 }
