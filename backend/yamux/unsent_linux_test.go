@@ -187,9 +187,9 @@ func TestSlowHopUnsent(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-			// A frame (32 KiB at most on sockets) may go in whole while
-			// the queue is just under the limit.
-			if bound := unsentLimit + (32 << 10) + 1024; most > bound {
+			// A frame (maxSocketFrame at most) may go in whole while the
+			// queue is just under the limit.
+			if bound := unsentLimit + maxSocketFrame + 1024; most > bound {
 				t.Errorf("the link's socket held up to %d bytes unsent, want at most %d", most, bound)
 			}
 			t.Logf("most unsent: %d B", most)
