@@ -25,15 +25,17 @@ import (
 // raw-yamux runs with yamux's defaults, as the targets compare;
 // raw-yamux-window=1MiB gives the raw streams the receive window offload
 // streams have by default (yamux.DefaultStreamWindow; yamux's own is 256
-// KiB), so that both sides of a link carry as many bytes in flight: on
-// kernel socket links that alone changes raw yamux's bulk figures.
+// KiB), and offload-yamux-window=256KiB gives offload's streams yamux's,
+// so that both sides of a link carry as many bytes in flight: on kernel
+// socket links that alone changes the bulk figures.
 var yamuxImpls = []impl{
-	{"offload-yamux/link=pipe", offloadYamuxPair(pipeLink)},
+	{"offload-yamux/link=pipe", offloadYamuxPair(pipeLink, 0)},
 	{"raw-yamux/link=pipe", rawYamuxPair(pipeLink, 0)},
 	{"raw-yamux-window=1MiB/link=pipe", rawYamuxPair(pipeLink, yamux.DefaultStreamWindow)},
-	{"offload-yamux/link=tcp", offloadYamuxPair(tcpLink)},
+	{"offload-yamux/link=tcp", offloadYamuxPair(tcpLink, 0)},
 	{"raw-yamux/link=tcp", rawYamuxPair(tcpLink, 0)},
 	{"raw-yamux-window=1MiB/link=tcp", rawYamuxPair(tcpLink, yamux.DefaultStreamWindow)},
+	{"offload-yamux-window=256KiB/link=tcp", offloadYamuxPair(tcpLink, 256<<10)},
 }
 
 // BenchmarkYamux measures one-way bulk throughput (write=…) and the 64 B
@@ -58,16 +60,18 @@ func pipeLink(tb testing.TB) (net.Conn, net.Conn, func()) { return pipePair(tb) 
 func tcpLink(tb testing.TB) (net.Conn, net.Conn, func()) { return kernelPair(tb, "tcp", "127.0.0.1:0") }
 
 // offloadYamuxPair runs a gateway on one end of the link and the client
-// backend on the other; the gateway dials a loopback network.
-func offloadYamuxPair(link linkFunc) pairFunc {
+// backend on the other; the gateway dials a loopback network. Both ends
+// give streams a window of window bytes, or the default if it is zero.
+func offloadYamuxPair(link linkFunc, window uint32) pairFunc {
 	return func(tb testing.TB) (net.Conn, net.Conn, func()) {
 		far, ln := farListener(tb)
+		mux := yamux.MuxConfig{StreamWindow: window}
 		g := &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: far}).DialContext,
-			Logger: slog.New(slog.DiscardHandler)}
+			Logger: slog.New(slog.DiscardHandler), MuxConfig: mux}
 		dev, gw, unlink := link(tb)
 		served := make(chan struct{})
 		go func() { defer close(served); g.ServeConn(gw) }()
-		be, err := yamux.Client(dev, nil)
+		be, err := yamux.Client(dev, &yamux.Config{MuxConfig: mux})
 		if err != nil {
 			tb.Fatal(err)
 		}
