@@ -18,7 +18,7 @@ const (
 	minFrame  = 1 << 10
 	// firstFrame is the limit until the link has shown its speed. Every
 	// busy stream has a frame queued before the first one is out, so the
-	// link starts small and grows (to 64 KiB in six fast frames).
+	// link starts small and grows (to 32 KiB in five fast frames).
 	firstFrame = minFrame
 	// paceFrom is the smallest frame body the pacer times: smaller ones
 	// could neither shrink the limit (minFrame) nor grow it (half of it).
