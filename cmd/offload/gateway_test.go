@@ -78,13 +78,14 @@ func TestGatewayLinkSettings(t *testing.T) {
 	psk := keyFile(t, "5a")
 	host, port := splitHostPort(t, echoServer(t, 0))
 	gw := startCmd(t, nil, "gateway", "--listen", "127.0.0.1:0", "--psk-file", psk, "--allow", "127.0.0.1",
-		"--keepalive", "50ms", "--link-timeout", "10s")
-	r := runCmd(t, nil, "settings", "nc", "--via", "yamux://"+gw.first+"?psk-file="+psk+"&keepalive=50ms&link-timeout=10s", host, port)
+		"--keepalive", "50ms", "--link-timeout", "10s", "--stream-window", "512KiB")
+	r := runCmd(t, nil, "settings", "nc", "--via", "yamux://"+gw.first+"?psk-file="+psk+"&keepalive=50ms&link-timeout=10s&window=2MiB", host, port)
 	r.want(t, exitOK)
 	if r.stdout != "settings" {
 		t.Errorf("echo: %q", r.stdout)
 	}
 	runCmd(t, nil, "", "gateway", "--listen", "127.0.0.1:0", "--psk-file", psk, "--allow-all", "--link-timeout", "soon").want(t, exitUsage)
+	runCmd(t, nil, "", "gateway", "--listen", "127.0.0.1:0", "--psk-file", psk, "--allow-all", "--stream-window", "100KiB").want(t, exitUsage)
 }
 
 func TestGatewayDeniesOutsideAllowList(t *testing.T) {
@@ -139,5 +140,20 @@ func TestNcListenThroughGateway(t *testing.T) {
 	c.(*net.TCPConn).CloseWrite()
 	if code := nc.wait(t); code != exitOK || nc.stdout.String() != "ping" {
 		t.Errorf("nc -l: exit %d, stdout %q; stderr:\n%s", code, nc.stdout.String(), nc.stderr.String())
+	}
+}
+
+// --stream-window reaches the gateway's yamux settings.
+func TestGatewayStreamWindow(t *testing.T) {
+	g := &gatewayCmd{AllowAll: true, PSKFile: keyFile(t, "5b")}
+	if err := g.Window.UnmarshalText([]byte("3MiB")); err != nil {
+		t.Fatal(err)
+	}
+	gw, err := g.gateway(&env{err: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gw.StreamWindow != 3<<20 {
+		t.Errorf("stream window %d, want 3 MiB", gw.StreamWindow)
 	}
 }

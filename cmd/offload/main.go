@@ -129,8 +129,8 @@ Backend URIs (--via):
                                      an ESP-AT modem on a serial port
   espat+tcp://HOST:PORT?ssid=NET     an ESP-AT modem behind a serial-over-TCP
                                      bridge, such as 'offload espat-sim --tcp'
-yamux URIs also take keepalive=DUR and link-timeout=DUR (see offload gateway
---help).
+yamux URIs also take keepalive=DUR, link-timeout=DUR and window=SIZE, the
+receive window of each stream (see offload gateway --help).
 
 Secrets come from files (psk-file=) or environment variables (psk-env=,
 default OFFLOAD_PSK for the gateway key, OFFLOAD_WIFI_PSK for Wi-Fi), never

@@ -72,6 +72,7 @@ func (v *via) yamuxConfig() (*yamux.Config, error) {
 	}
 	cfg := &yamux.Config{}
 	cfg.KeepAlive, cfg.LinkTimeout = v.durParam("keepalive"), v.durParam("link-timeout")
+	cfg.StreamWindow = v.windowParam("window")
 	if psk != nil {
 		if cfg.PSK, err = yamux.ParsePSK(psk); err != nil {
 			return nil, fmt.Errorf("gateway key: %w", err)

@@ -32,8 +32,8 @@ type via struct {
 // viaParams lists the query parameters each scheme accepts.
 var viaParams = map[string][]string{
 	"loopback":  nil,
-	"yamux":     {"psk-file", "psk-env", "keepalive", "link-timeout"},
-	"yamux+tls": {"psk-file", "psk-env", "keepalive", "link-timeout", "ca-file", "cert-file", "key-file", "server-name"},
+	"yamux":     {"psk-file", "psk-env", "keepalive", "link-timeout", "window"},
+	"yamux+tls": {"psk-file", "psk-env", "keepalive", "link-timeout", "window", "ca-file", "cert-file", "key-file", "server-name"},
 	"espat":     {"baud", "switch-baud", "rtscts", "ssid", "psk-file", "psk-env", "dialect", "active", "send-limit"},
 	"espat+tcp": {"baud", "ssid", "psk-file", "psk-env", "dialect", "active", "send-limit"},
 }
@@ -157,6 +157,8 @@ func checkParamValue(name, val string) error {
 		if val == "" {
 			err = errors.New("empty variable name")
 		}
+	case "window":
+		_, err = parseWindow(val)
 	case "keepalive", "link-timeout":
 		var d time.Duration
 		d, err = time.ParseDuration(val)
@@ -188,6 +190,13 @@ func (v *via) String() string {
 // intParam returns a validated integer parameter, or zero when absent.
 func (v *via) intParam(name string) int {
 	n, _ := strconv.Atoi(v.query.Get(name))
+	return n
+}
+
+// windowParam returns a validated window size parameter, or zero when
+// absent.
+func (v *via) windowParam(name string) uint32 {
+	n, _ := parseWindow(v.query.Get(name))
 	return n
 }
 

@@ -21,6 +21,7 @@ func TestParseVia(t *testing.T) {
 			canonical: "yamux://gw.example:7000?psk-file=%2Fetc%2Foffload%2Fpsk"},
 		{in: "yamux://[::1]:7000?psk-env=GW_KEY", scheme: "yamux", addr: "[::1]:7000"},
 		{in: "yamux://gw.example:7000?keepalive=1s&link-timeout=2500ms", scheme: "yamux", addr: "gw.example:7000"},
+		{in: "yamux://gw.example:7000?window=4MiB", scheme: "yamux", addr: "gw.example:7000"},
 		{in: "yamux+tls://gw.example:7443?ca-file=ca.pem&cert-file=c.pem&key-file=k.pem&server-name=gw", scheme: "yamux+tls", addr: "gw.example:7443"},
 		{in: "espat:///dev/ttyUSB0?baud=115200&psk-file=wifi&ssid=home", scheme: "espat", device: "/dev/ttyUSB0",
 			canonical: "espat:///dev/ttyUSB0?baud=115200&psk-file=wifi&ssid=home"},
@@ -69,6 +70,8 @@ func TestParseViaErrors(t *testing.T) {
 		{"yamux://gw.example:7000?link-timeout=3", "link-timeout"},
 		{"yamux://gw.example:7000?keepalive=0s", "must be positive"},
 		{"yamux://gw.example:7000?link-timeout=-1s", "must be positive"},
+		{"yamux://gw.example:7000?window=64KiB", "at least 256KiB"},
+		{"yamux://gw.example:7000?window=lots", "window"},
 		{"yamux+tls://gw.example:7443?cert-file=c.pem", "go together"},
 		{"espat://dev/ttyUSB0", "three slashes"},
 		{"espat:///", "three slashes"},
@@ -121,15 +124,16 @@ func TestViaFromEnvironment(t *testing.T) {
 func TestYamuxConfigFromURI(t *testing.T) {
 	t.Setenv(envPSK, "")
 	var v via
-	if err := v.UnmarshalText([]byte("yamux://127.0.0.1:1?keepalive=1s&link-timeout=4s")); err != nil {
+	if err := v.UnmarshalText([]byte("yamux://127.0.0.1:1?keepalive=1s&link-timeout=4s&window=2MiB")); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := v.yamuxConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.KeepAlive != time.Second || cfg.LinkTimeout != 4*time.Second || cfg.PSK != nil {
-		t.Errorf("keepalive %v, link timeout %v, key %x; want 1s, 4s, none", cfg.KeepAlive, cfg.LinkTimeout, cfg.PSK)
+	if cfg.KeepAlive != time.Second || cfg.LinkTimeout != 4*time.Second || cfg.StreamWindow != 2<<20 || cfg.PSK != nil {
+		t.Errorf("keepalive %v, link timeout %v, window %d, key %x; want 1s, 4s, 2 MiB, none",
+			cfg.KeepAlive, cfg.LinkTimeout, cfg.StreamWindow, cfg.PSK)
 	}
 }
 
