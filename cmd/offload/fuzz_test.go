@@ -15,6 +15,7 @@ func FuzzParseVia(f *testing.F) {
 		"espat:///dev/ttyUSB0?baud=115200&ssid=home&psk-file=wifi",
 		"espat+tcp://[::1]:3333?dialect=1.7&active=1",
 		"yamux://gw.example:7000?psk=00",
+		"yamux://gw.example:7000?window=4MiB&keepalive=1s",
 		"espat://dev/ttyUSB0",
 	} {
 		f.Add(s)
