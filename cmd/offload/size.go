@@ -13,7 +13,7 @@ const minWindow = 256 << 10
 // optional binary unit (B, KiB, MiB, GiB; K, M and G are short for them),
 // at least yamux's 256 KiB and at most 4 GiB − 1.
 func parseWindow(s string) (uint32, error) {
-	num := strings.TrimRight(s, "BKMGiB")
+	num := strings.TrimRight(s, "BKMGi")
 	unit := s[len(num):]
 	shift, ok := map[string]uint{"": 0, "B": 0, "K": 10, "KiB": 10, "M": 20, "MiB": 20, "G": 30, "GiB": 30}[unit]
 	if !ok || num == "" {
