@@ -116,6 +116,30 @@ func TestLinkSilent(t *testing.T) {
 	<-e.b.Done()
 }
 
+// TestLinkSilentOneWay: a link that stops carrying one end's bytes, while
+// the other end's still arrive, fails everything too, whichever end's
+// bytes are lost. (The device that still hears its gateway learns when
+// the gateway, which hears nothing, ends the link: 850 ms after the
+// silence began in a scratch measurement, as with TestLinkSilent.)
+func TestLinkSilentOneWay(t *testing.T) {
+	for _, end := range []string{"device", "gateway"} {
+		t.Run(end+" unheard", func(t *testing.T) {
+			guard(t, 20*time.Second)
+			c, g := net.Pipe()
+			cl, gl := &testnet.Silenceable{Conn: c}, &testnet.Silenceable{Conn: g}
+			e := lossEnv(t, cl, gl)
+			errs := blockedCalls(t, e)
+			if end == "device" {
+				cl.HushOut()
+			} else {
+				gl.HushOut()
+			}
+			expectFailures(t, errs, 4)
+			<-e.b.Done()
+		})
+	}
+}
+
 // TestRedial: after the link dies the client redials; old conns stay
 // failed and new dials wait for the new link.
 func TestRedial(t *testing.T) {

@@ -188,17 +188,22 @@ func Echo(t testing.TB, c net.Conn, msg []byte) {
 }
 
 // Silenceable is a link end that can go silent: after Hush it drops what
-// is written and what arrives, as a dead route does, without closing.
+// is written and what arrives, as a dead route does, without closing;
+// after HushOut only what is written, as a route dead one way.
 type Silenceable struct {
 	net.Conn
 	silent atomic.Bool
+	mute   atomic.Bool
 }
 
-// Hush makes the link silent from now on.
-func (s *Silenceable) Hush() { s.silent.Store(true) }
+// Hush makes the link silent from now on, both ways.
+func (s *Silenceable) Hush() { s.silent.Store(true); s.mute.Store(true) }
+
+// HushOut drops what is written from now on; what arrives still does.
+func (s *Silenceable) HushOut() { s.mute.Store(true) }
 
 func (s *Silenceable) Write(p []byte) (int, error) {
-	if s.silent.Load() {
+	if s.mute.Load() {
 		return len(p), nil
 	}
 	return s.Conn.Write(p)
