@@ -68,7 +68,9 @@ func (l *holdLink) Close() error {
 // and fails after the first went out (a frame write timed out) resets
 // its socket, so the gateway never reads the rest of the stream as a
 // continuation of the broken datagram. The link lets the datagram's
-// first frame through and holds the second past WriteTimeout.
+// first frame through and holds the second past WriteTimeout (2 s: long
+// enough that no other frame of the test, on a loaded machine, reaches
+// it).
 func TestDatagramPartialWriteResets(t *testing.T) {
 	guard(t, 30*time.Second)
 	host, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -84,7 +86,7 @@ func TestDatagramPartialWriteResets(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- g.ServeConn(gl) }()
 	b, err := Client(link, &Config{PSK: testKey, Logger: quiet,
-		MuxConfig: MuxConfig{KeepAlive: -1, WriteTimeout: 200 * time.Millisecond}})
+		MuxConfig: MuxConfig{KeepAlive: -1, WriteTimeout: 2 * time.Second}})
 	if err != nil {
 		g.Close()
 		<-served
