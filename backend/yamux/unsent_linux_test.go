@@ -16,18 +16,27 @@ import (
 	"github.com/netoffload/offload/internal/testnet"
 )
 
-// slowHop forwards one TCP conn to target, passing the accepting side's
-// bytes on at rate bytes a second and the other way at once: a slow hop
-// on the link's path. Its socket's receive buffer is small, so bytes the
-// hop has not passed on wait in the sender's socket, as behind a slow
-// router. It returns its address and how many bytes it has passed on.
-func slowHop(t *testing.T, target string, rate int) (string, *atomic.Int64) {
+// slowHop forwards one TCP conn to target, passing one direction's bytes
+// on at rate bytes a second and the other's at once: a slow hop on the
+// link's path. Up throttles the accepting side's bytes, else the
+// target's. The hop's socket on the throttled side has a small receive
+// buffer, so bytes the hop has not passed on wait in the sender's socket,
+// as behind a slow router. It returns its address and how many bytes it
+// has passed on the throttled way.
+func slowHop(t *testing.T, target string, rate int, up bool) (string, *atomic.Int64) {
 	t.Helper()
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+	small := func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		c.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 8<<10) })
 		return serr
-	}}
+	}
+	var lc net.ListenConfig
+	var d net.Dialer
+	if up {
+		lc.Control = small
+	} else {
+		d.Control = small
+	}
 	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -51,24 +60,28 @@ func slowHop(t *testing.T, target string, rate int) (string, *atomic.Int64) {
 			return
 		}
 		track(in)
-		out, err := net.Dial("tcp", target)
+		out, err := d.Dial("tcp", target)
 		if err != nil {
 			in.Close()
 			return
 		}
 		track(out)
+		src, dst := in, out
+		if !up {
+			src, dst = out, in
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			io.Copy(in, out)
-			in.Close()
+			io.Copy(src, dst)
+			src.Close()
 		}()
 		buf := make([]byte, 1024)
 		for {
-			n, err := in.Read(buf)
+			n, err := src.Read(buf)
 			if n > 0 {
 				time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
-				if _, werr := out.Write(buf[:n]); werr != nil {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
 					break
 				}
 				passed.Add(int64(n))
@@ -77,7 +90,7 @@ func slowHop(t *testing.T, target string, rate int) (string, *atomic.Int64) {
 				break
 			}
 		}
-		out.Close()
+		dst.Close()
 	}()
 	t.Cleanup(func() {
 		ln.Close()
@@ -109,90 +122,118 @@ func unsent(t *testing.T, c *net.TCPConn) int {
 	return n
 }
 
-// TestSlowHopUnsent: while a stream uploads over a TCP link (plain or
-// TLS) behind a hop of 64 KB/s, the device's socket holds at most about
-// unsentLimit and one frame unsent, and a second stream's echo gets
-// through meanwhile. Without the limit the kernel took the whole upload
-// at once, and the echo waited behind it (16 s for 512 KiB at 32 KB/s).
+// TestSlowHopUnsent: while a stream moves 192 KiB over a TCP link (plain
+// or TLS) behind a hop of 64 KB/s, up (device to gateway) or down, the
+// sending end's socket holds at most about unsentLimit and one frame
+// unsent, and a second stream's echo gets through meanwhile. Without the
+// limit the kernel took the whole transfer at once, and the echo waited
+// behind it (16 s behind 512 KiB at 32 KB/s).
 func TestSlowHopUnsent(t *testing.T) {
-	for _, kind := range []string{linkTCP, linkTLS} {
-		t.Run(kind, func(t *testing.T) {
-			guard(t, 60*time.Second)
-			const rate, upload = 64000, 192 << 10
-			mux := MuxConfig{KeepAlive: 500 * time.Millisecond, LinkTimeout: testLinkTimeout}
-			g := &Gateway{AllowAll: true, PSK: testKey, Logger: quiet, MuxConfig: mux}
-			gln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			served := make(chan error, 1)
-			go func() {
-				c, err := gln.Accept()
-				gln.Close()
-				if err != nil {
-					served <- err
-					return
-				}
-				var link io.ReadWriteCloser = c
-				if kind == linkTLS {
-					link = tls.Server(c, testCerts(t).server)
-				}
-				served <- g.ServeConn(link)
-			}()
-			hop, passed := slowHop(t, gln.Addr().String(), rate)
-			nc, err := net.Dial("tcp", hop)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc := nc.(*net.TCPConn)
-			var link io.ReadWriteCloser = tc
-			if kind == linkTLS {
-				link = tls.Client(tc, testCerts(t).client)
-			}
-			b, err := Client(link, &Config{PSK: testKey, Logger: quiet, MuxConfig: mux})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				b.Close()
-				g.Close()
-				gln.Close()
-				<-served
-			}()
-
-			up, err := dialer(b).Dial("tcp", testnet.SinkServer(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer up.Close()
-			echo, err := dialer(b).Dial("tcp", testnet.EchoServer(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer echo.Close()
-			start := passed.Load()
-			if _, err := up.Write(make([]byte, upload)); err != nil { // into the send buffer: returns at once
-				t.Fatal(err)
-			}
-			// Sample the unsent queue until most of the upload has passed
-			// the hop; echo once a quarter of the way through.
-			most, echoed := 0, false
-			for passed.Load()-start < upload*3/4 {
-				most = max(most, unsent(t, tc))
-				if !echoed && passed.Load()-start > upload/4 {
-					began := time.Now()
-					testnet.Echo(t, echo, []byte("ping"))
-					t.Logf("echo during the upload: %v", time.Since(began))
-					echoed = true
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			// A frame (maxSocketFrame at most) may go in whole while the
-			// queue is just under the limit.
-			if bound := unsentLimit + maxSocketFrame + 1024; most > bound {
-				t.Errorf("the link's socket held up to %d bytes unsent, want at most %d", most, bound)
-			}
-			t.Logf("most unsent: %d B", most)
-		})
+	for _, dir := range []string{"up", "down"} {
+		for _, kind := range []string{linkTCP, linkTLS} {
+			t.Run(dir+"/"+kind, func(t *testing.T) { testSlowHopUnsent(t, kind, dir == "up") })
+		}
 	}
+}
+
+func testSlowHopUnsent(t *testing.T, kind string, up bool) {
+	guard(t, 60*time.Second)
+	const rate, size = 64000, 192 << 10
+	mux := MuxConfig{KeepAlive: 500 * time.Millisecond, LinkTimeout: testLinkTimeout}
+	g := &Gateway{AllowAll: true, PSK: testKey, Logger: quiet, MuxConfig: mux}
+	gln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gconn := make(chan *net.TCPConn, 1)
+	served := make(chan error, 1)
+	go func() {
+		c, err := gln.Accept()
+		gln.Close()
+		if err != nil {
+			close(gconn)
+			served <- err
+			return
+		}
+		gconn <- c.(*net.TCPConn)
+		var link io.ReadWriteCloser = c
+		if kind == linkTLS {
+			link = tls.Server(c, testCerts(t).server)
+		}
+		served <- g.ServeConn(link)
+	}()
+	hop, passed := slowHop(t, gln.Addr().String(), rate, up)
+	nc, err := net.Dial("tcp", hop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := nc.(*net.TCPConn)
+	var link io.ReadWriteCloser = dc
+	if kind == linkTLS {
+		link = tls.Client(dc, testCerts(t).client)
+	}
+	b, err := Client(link, &Config{PSK: testKey, Logger: quiet, MuxConfig: mux})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		b.Close()
+		g.Close()
+		gln.Close()
+		<-served
+	}()
+	sender := dc // the socket whose unsent bytes are watched
+	if !up {
+		if sender = <-gconn; sender == nil {
+			t.Fatal("the gateway accepted no link")
+		}
+	}
+
+	// Up, the bulk stream goes to a sink; down, it comes back from an
+	// echo server, and the device drains it.
+	server := testnet.SinkServer(t)
+	if !up {
+		server = testnet.EchoServer(t)
+	}
+	bulk, err := dialer(b).Dial("tcp", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bulk.Close()
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		if !up {
+			io.CopyN(io.Discard, bulk, size)
+		}
+	}()
+	defer func() { bulk.Close(); <-drained }()
+	echo, err := dialer(b).Dial("tcp", testnet.EchoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	start := passed.Load()
+	if _, err := bulk.Write(make([]byte, size)); err != nil { // into the send buffer: returns at once
+		t.Fatal(err)
+	}
+	// Sample the unsent queue until most of the transfer has passed the
+	// hop; echo once a quarter of the way through.
+	most, echoed := 0, false
+	for passed.Load()-start < size*3/4 {
+		most = max(most, unsent(t, sender))
+		if !echoed && passed.Load()-start > size/4 {
+			began := time.Now()
+			testnet.Echo(t, echo, []byte("ping"))
+			t.Logf("echo during the transfer: %v", time.Since(began))
+			echoed = true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A frame (maxSocketFrame at most) may go in whole while the queue is
+	// just under the limit.
+	if bound := unsentLimit + maxSocketFrame + 1024; most > bound {
+		t.Errorf("the link's socket held up to %d bytes unsent, want at most %d", most, bound)
+	}
+	t.Logf("most unsent: %d B", most)
 }
