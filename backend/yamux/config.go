@@ -34,8 +34,8 @@ type MuxConfig struct {
 	// (1 MiB); values below yamux's 256 KiB minimum are raised to it. A
 	// stream's throughput is at most a window per round trip, so long
 	// links want a large one; on a link with a short round trip a large
-	// window only keeps more bytes in flight (in socket buffers, out of
-	// cache), and a smaller one is faster (README, Benchmarks).
+	// window only keeps more bytes waiting (in yamux's receive buffer, out
+	// of cache), and a smaller one is faster (README, Benchmarks).
 	StreamWindow uint32
 
 	// KeepAlive is how long the link may be quiet before a keepalive
