@@ -35,9 +35,9 @@
 //   - Data frames are sized to the link's speed, about 50 ms of the link
 //     each (at least 1 KiB), so slow links such as serial lines keep
 //     their pings and other streams' frames moving. On TCP links (plain
-//     or TLS) the socket holds at most 16 KiB unsent, so behind a slow
-//     hop frames wait in yamux's queue, in turn, not in the kernel's
-//     behind a whole upload.
+//     or TLS; on Linux and macOS) the socket holds about 16 KiB unsent at
+//     most, so behind a slow hop frames wait in yamux's queue, in turn,
+//     not in the kernel's behind a whole upload.
 //   - A request that gets no reply within its context or
 //     Config.OpenTimeout fails alone (ETIMEDOUT or the context's error);
 //     the session lives on.

@@ -20,9 +20,10 @@ import (
 // to TCP.
 const unsentLimit = 16 << 10
 
-// limitUnsent applies unsentLimit to the TCP socket under link (itself,
-// or under TLS), if it has one. It is best effort: on a system without
-// the option the link works as before.
+// limitUnsent applies unsentLimit to the TCP socket under link: a
+// *net.TCPConn, or a *tls.Conn over one. Other wrappers are left as they
+// are. It is best effort: on a system without the option the link works
+// as before.
 func limitUnsent(link io.ReadWriteCloser) {
 	var c net.Conn
 	switch l := link.(type) {

@@ -26,7 +26,7 @@ type gatewayCmd struct {
 	MaxSessions int           `name:"max-sessions" help:"Most device links at once (0: 256)."`
 	KeepAlive   time.Duration `name:"keepalive" placeholder:"DUR" help:"Ping a link that has been quiet this long (0: 250ms)."`
 	LinkTimeout time.Duration `name:"link-timeout" placeholder:"DUR" help:"Drop a link on which nothing has arrived for this long (0: 850ms); raise it for links with a round trip near 600ms or more."`
-	Window      windowSize    `name:"stream-window" placeholder:"SIZE" help:"Receive window of each stream the devices send on, e.g. 512KiB or 4MiB (default 1MiB, least 256KiB). A stream moves at most a window per round trip: long links want a large one; on short ones a small one is faster."`
+	Window      windowSize    `name:"stream-window" placeholder:"SIZE" help:"Receive window of each stream the devices send on, e.g. 512KiB or 4MiB (default 1MiB, at least 256KiB). A stream moves at most a window per round trip: long links want a large one; on short ones a small one is faster."`
 }
 
 // Help is the detailed help of offload gateway --help.
