@@ -52,6 +52,7 @@ func keepalive(mux *hyamux.Session, link *frameLink, end func(), interval, timeo
 			if !mux.IsClosed() {
 				log.Warn("link silent: nothing received", "for", timeout)
 			}
+			link.dead.Store(true)
 			end()
 			return
 		}

@@ -1,6 +1,7 @@
 package yamux
 
 import (
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"net"
@@ -26,7 +27,8 @@ type frameLink struct {
 	io.ReadWriteCloser
 	onFail   func() // called once, at the link's first read or write error
 	failOnce sync.Once
-	writev   bool // the link takes net.Buffers in one call
+	dead     atomic.Bool // the link failed or went silent: Close need not be polite
+	writev   bool        // the link takes net.Buffers in one call
 	_        [64]byte
 
 	// Written by the receive loop.
@@ -102,9 +104,22 @@ func (l *frameLink) Write(p []byte) (int, error) {
 // a yamux session; onFail runs before yamux sees the error, so before it
 // starts closing the session.
 func (l *frameLink) failed() {
+	l.dead.Store(true)
 	if l.onFail != nil {
 		l.failOnce.Do(l.onFail)
 	}
+}
+
+// Close closes the link. A TLS link's Close first sends close_notify,
+// waiting up to 5 s for the socket to take it; a dead link's peer will
+// not (its socket may hold all the unsent bytes it allows already), so
+// on a dead link the TCP conn under TLS is closed first, and that send
+// fails at once.
+func (l *frameLink) Close() error {
+	if tc, ok := l.ReadWriteCloser.(*tls.Conn); ok && l.dead.Load() {
+		tc.NetConn().Close()
+	}
+	return l.ReadWriteCloser.Close()
 }
 
 func (l *frameLink) write(p []byte) (int, error) {
