@@ -35,7 +35,7 @@ var yamuxImpls = []impl{
 	{"offload-yamux/link=tcp", offloadYamuxPair(tcpLink, 0)},
 	{"raw-yamux/link=tcp", rawYamuxPair(tcpLink, 0)},
 	{"raw-yamux-window=1MiB/link=tcp", rawYamuxPair(tcpLink, yamux.DefaultStreamWindow)},
-	{"offload-yamux-window=256KiB/link=tcp", offloadYamuxPair(tcpLink, 256<<10)},
+	{"offload-yamux-window=256KiB/link=tcp", offloadYamuxPair(tcpLink, yamux.MinStreamWindow)},
 }
 
 // BenchmarkYamux measures one-way bulk throughput (write=…) and the 64 B

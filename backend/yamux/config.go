@@ -22,9 +22,11 @@ const (
 	DefaultOpenTimeout      = 30 * time.Second
 	DefaultRedialMin        = 50 * time.Millisecond
 	DefaultRedialMax        = 5 * time.Second
-
-	minStreamWindow = 256 << 10 // yamux's own minimum
 )
+
+// MinStreamWindow is the smallest stream window: yamux's own, which a
+// smaller MuxConfig.StreamWindow is raised to.
+const MinStreamWindow = 256 << 10
 
 // MuxConfig holds the link settings both ends share. The zero value is
 // ready to use; both ends should agree on AcceptBacklog.
@@ -79,7 +81,7 @@ func (m MuxConfig) withDefaults() MuxConfig {
 	if m.StreamWindow == 0 {
 		m.StreamWindow = DefaultStreamWindow
 	}
-	m.StreamWindow = max(m.StreamWindow, minStreamWindow)
+	m.StreamWindow = max(m.StreamWindow, MinStreamWindow)
 	if m.KeepAlive == 0 {
 		m.KeepAlive = DefaultKeepAlive
 	}

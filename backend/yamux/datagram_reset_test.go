@@ -81,22 +81,6 @@ func TestDatagramPartialWriteResets(t *testing.T) {
 
 	cl, gl := net.Pipe()
 	link := newHoldLink(cl)
-	g := &Gateway{AllowAll: true, PSK: testKey, Logger: quiet, Resolve: offlineResolve,
-		MuxConfig: MuxConfig{KeepAlive: -1}}
-	served := make(chan error, 1)
-	go func() { served <- g.ServeConn(gl) }()
-	b, err := Client(link, &Config{PSK: testKey, Logger: quiet,
-		MuxConfig: MuxConfig{KeepAlive: -1, WriteTimeout: 2 * time.Second}})
-	if err != nil {
-		g.Close()
-		<-served
-		t.Fatal(err)
-	}
-	defer func() {
-		b.Close()
-		g.Close()
-		<-served
-	}()
 	defer func() {
 		select {
 		case <-link.release:
@@ -104,6 +88,8 @@ func TestDatagramPartialWriteResets(t *testing.T) {
 			close(link.release)
 		}
 	}()
+	b := envOver(t, link, gl, &Gateway{AllowAll: true, MuxConfig: MuxConfig{KeepAlive: -1}},
+		&Config{PSK: testKey, Logger: quiet, MuxConfig: MuxConfig{KeepAlive: -1, WriteTimeout: 2 * time.Second}}).b
 
 	lc := listenConfig(b)
 	pc, err := lc.ListenPacket(context.Background(), "udp", "127.0.0.1:0")

@@ -136,6 +136,14 @@ type env struct {
 // zero) over a link of the given kind. Cleanup closes both.
 func newEnv(t testing.TB, kind string, g *Gateway, cfg *Config) *env {
 	t.Helper()
+	cl, gl := linkPair(t, kind)
+	return envOver(t, cl, gl, g, cfg)
+}
+
+// envOver is newEnv over the link ends cl (the client's) and gl (the
+// gateway's).
+func envOver(t testing.TB, cl, gl io.ReadWriteCloser, g *Gateway, cfg *Config) *env {
+	t.Helper()
 	if g == nil {
 		g = &Gateway{AllowAll: true}
 	}
@@ -157,7 +165,6 @@ func newEnv(t testing.TB, kind string, g *Gateway, cfg *Config) *env {
 	if cfg.LinkTimeout == 0 {
 		cfg.LinkTimeout = testLinkTimeout
 	}
-	cl, gl := linkPair(t, kind)
 	e := &env{g: g, done: make(chan error, 1)}
 	go func() { e.done <- g.ServeConn(gl) }()
 	b, err := Client(cl, cfg)

@@ -21,8 +21,9 @@ import (
 //
 // It also keeps what the link's keepalive goes by (heard, writes), sizes
 // data frames to the link's speed (pace), and on TCP (and TLS over TCP)
-// bounds what the socket holds unsent (limitUnsent). The receive loop and the
-// send loop each write their own cache line: both run on every frame.
+// bounds what the socket holds unsent (limitUnsent). The receive loop
+// and the send loop each write their own cache line: both run on every
+// frame.
 type frameLink struct {
 	io.ReadWriteCloser
 	onFail   func() // called once, at the link's first read or write error

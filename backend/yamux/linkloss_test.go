@@ -77,17 +77,9 @@ func lossEnv(t *testing.T, cl, gl net.Conn) *env {
 	t.Helper()
 	var sinks sync.WaitGroup
 	t.Cleanup(sinks.Wait) // runs last
-	g := &Gateway{PSK: testKey, AllowAll: true, Dial: memDial(&sinks, sink), Logger: quiet}
-	served := make(chan error, 1)
-	go func() { served <- g.ServeConn(gl) }()
-	b, err := Client(cl, &Config{PSK: testKey, Logger: quiet})
-	if err != nil {
-		g.Close()
-		<-served
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close(); g.Close(); <-served })
-	return &env{b: b, g: g}
+	return envOver(t, cl, gl,
+		&Gateway{AllowAll: true, Dial: memDial(&sinks, sink), MuxConfig: MuxConfig{LinkTimeout: DefaultLinkTimeout}},
+		&Config{PSK: testKey, Logger: quiet, MuxConfig: MuxConfig{LinkTimeout: DefaultLinkTimeout}})
 }
 
 func TestLinkCut(t *testing.T) {

@@ -145,55 +145,31 @@ func testSlowHopUnsent(t *testing.T, kind string, up bool) {
 	guard(t, 60*time.Second)
 	const rate, size = 64000, 192 << 10
 	mux := MuxConfig{KeepAlive: 500 * time.Millisecond, LinkTimeout: testLinkTimeout}
-	g := &Gateway{AllowAll: true, PSK: testKey, Logger: quiet, MuxConfig: mux}
 	gln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	certs := testCerts(t)
-	gconn := make(chan *net.TCPConn, 1)
-	served := make(chan error, 1)
-	go func() {
-		c, err := gln.Accept()
-		gln.Close()
-		if err != nil {
-			close(gconn)
-			served <- err
-			return
-		}
-		gconn <- c.(*net.TCPConn)
-		var link io.ReadWriteCloser = c
-		if kind == linkTLS {
-			link = tls.Server(c, certs.server)
-		}
-		served <- g.ServeConn(link)
-	}()
-	defer func() {
-		g.Close()
-		gln.Close()
-		<-served
-	}()
+	defer gln.Close()
 	hop, passed := slowHop(t, gln.Addr().String(), rate, up)
 	nc, err := net.Dial("tcp", hop)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dc := nc.(*net.TCPConn)
-	var link io.ReadWriteCloser = dc
-	if kind == linkTLS {
-		link = tls.Client(dc, certs.client)
-	}
-	b, err := Client(link, &Config{PSK: testKey, Logger: quiet, MuxConfig: mux})
+	gc, err := gln.Accept() // the hop dials once it has accepted nc
 	if err != nil {
 		dc.Close()
 		t.Fatal(err)
 	}
-	defer b.Close()
+	var cl, gl io.ReadWriteCloser = dc, gc
+	if kind == linkTLS {
+		certs := testCerts(t)
+		cl, gl = tls.Client(dc, certs.client), tls.Server(gc, certs.server)
+	}
+	b := envOver(t, cl, gl, &Gateway{AllowAll: true, MuxConfig: mux}, &Config{PSK: testKey, Logger: quiet, MuxConfig: mux}).b
 	sender := dc // the socket whose unsent bytes are watched
 	if !up {
-		if sender = <-gconn; sender == nil {
-			t.Fatal("the gateway accepted no link")
-		}
+		sender = gc.(*net.TCPConn)
 	}
 
 	// Up, the bulk stream goes to a sink; down, it comes back from an

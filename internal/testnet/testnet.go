@@ -192,12 +192,12 @@ func Echo(t testing.TB, c net.Conn, msg []byte) {
 // after HushOut only what is written, as a route dead one way.
 type Silenceable struct {
 	net.Conn
-	silent atomic.Bool
-	mute   atomic.Bool
+	deaf atomic.Bool // drop what arrives
+	mute atomic.Bool // drop what is written
 }
 
 // Hush makes the link silent from now on, both ways.
-func (s *Silenceable) Hush() { s.silent.Store(true); s.mute.Store(true) }
+func (s *Silenceable) Hush() { s.deaf.Store(true); s.mute.Store(true) }
 
 // HushOut drops what is written from now on; what arrives still does.
 func (s *Silenceable) HushOut() { s.mute.Store(true) }
@@ -212,7 +212,7 @@ func (s *Silenceable) Write(p []byte) (int, error) {
 func (s *Silenceable) Read(p []byte) (int, error) {
 	for {
 		n, err := s.Conn.Read(p)
-		if err != nil || !s.silent.Load() {
+		if err != nil || !s.deaf.Load() {
 			return n, err
 		}
 	}
