@@ -127,7 +127,7 @@ func (p *proxy) down() {
 	case werr != nil:
 		p.fail(stReset, werr)
 	case rerr == io.EOF, rerr != nil && p.closing.Load():
-		p.e.st.Close()
+		p.e.fin() // not after an abort, whose kill may read here as EOF
 	default:
 		p.fail(statusOf(rerr), rerr)
 	}

@@ -79,7 +79,7 @@ func (s *gwSession) acceptLoop() {
 
 // streamDone releases a stream's slot once its handler is finished.
 func (s *gwSession) streamDone(e *entry) {
-	e.st.Close()
+	e.fin()
 	s.reg.remove(e)
 	s.streams.Add(-1)
 }

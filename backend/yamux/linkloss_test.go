@@ -3,6 +3,7 @@ package yamux
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -35,26 +36,32 @@ func blockedCalls(t *testing.T, e *env) <-chan error {
 	}
 	t.Cleanup(func() { c.Close(); ln.Close(); pc.Close() })
 	errs := make(chan error, 4)
+	report := func(call string, err error) { // names the call that failed, or did not
+		if err != nil {
+			err = fmt.Errorf("%s: %w", call, err)
+		}
+		errs <- err
+	}
 	go func() {
 		_, err := c.Read(make([]byte, 10))
-		errs <- err
+		report("Read", err)
 	}()
 	go func() {
 		buf := make([]byte, 32<<10)
 		for {
 			if _, err := c.Write(buf); err != nil {
-				errs <- err
+				report("Write", err)
 				return
 			}
 		}
 	}()
 	go func() {
 		_, err := ln.Accept()
-		errs <- err
+		report("Accept", err)
 	}()
 	go func() {
 		_, _, err := pc.ReadFrom(make([]byte, 10))
-		errs <- err
+		report("ReadFrom", err)
 	}()
 	return errs
 }

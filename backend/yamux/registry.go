@@ -31,6 +31,16 @@ var pastTime = time.Unix(1, 0)
 // would hold up the loop it waits for.
 func (e *entry) abort(err error) { e.stop(err, e.reg.live()) }
 
+// fin half-closes the stream (a yamux FIN) while it is neither aborted
+// nor in an ending session: an abort sent its own FIN if one could go,
+// and a FIN sent as the session ends could reach the peer ahead of the
+// link's end and read there as an orderly close of the stream.
+func (e *entry) fin() {
+	if e.aborted() == nil && e.reg.live() {
+		e.st.Close()
+	}
+}
+
 // stop aborts the stream, with a FIN if fin.
 func (e *entry) stop(err error, fin bool) {
 	e.mu.Lock()
