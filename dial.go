@@ -134,7 +134,7 @@ func (d *Dialer) dialOne(ctx context.Context, b backend.Backend, network string,
 	if d.LocalAddr != nil {
 		la, err := fromNetAddr(d.LocalAddr)
 		if err == nil {
-			err = s.Bind(la)
+			err = bounded(ctx, s, func() error { return s.Bind(la) })
 		}
 		if err != nil {
 			s.Close()
@@ -210,9 +210,9 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (ne
 	if backlog <= 0 {
 		backlog = DefaultBacklog
 	}
-	if err := s.Listen(backlog); err != nil {
+	if err := bounded(ctx, s, func() error { return s.Listen(backlog) }); err != nil {
 		s.Close()
-		return nil, opError("listen", network, nil, toNetAddr(kindStream, s.LocalAddr()), err)
+		return nil, opError("listen", network, nil, toNetAddr(kindStream, s.LocalAddr()), ctxErr(ctx, err))
 	}
 	return newListener(network, s), nil
 }
@@ -252,11 +252,28 @@ func (lc *ListenConfig) open(ctx context.Context, op, network, address string, w
 	if err != nil {
 		return nil, opError(op, network, nil, toNetAddr(k, local), err)
 	}
-	if err := s.Bind(local); err != nil {
+	if err := bounded(ctx, s, func() error { return s.Bind(local) }); err != nil {
 		s.Close()
-		return nil, opError(op, network, nil, toNetAddr(k, local), err)
+		return nil, opError(op, network, nil, toNetAddr(k, local), ctxErr(ctx, err))
 	}
 	return s, nil
+}
+
+// bounded runs step, a call of s that takes no context (Bind, Listen:
+// a backend may wait on its medium there, as the yamux backend waits for
+// the gateway), and closes s if ctx ends first, which makes the step
+// return. The caller closes s after an error and reports ctx's error
+// through ctxErr.
+func bounded(ctx context.Context, s backend.Socket, step func() error) error {
+	if ctx.Done() == nil {
+		return step()
+	}
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	err := step()
+	if !stop() && err == nil {
+		err = ctx.Err() // s was closed under a step that had succeeded
+	}
+	return err
 }
 
 func (lc *ListenConfig) localAddr(ctx context.Context, b backend.Backend, network, address string, version int) (netip.AddrPort, error) {

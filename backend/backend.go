@@ -19,11 +19,15 @@ type Backend interface {
 // socket's type return errors.ErrUnsupported.
 type Socket interface {
 	// Bind sets the local address (net_offload_bind). A zero address or
-	// port means "any" / "pick an ephemeral port".
+	// port means "any" / "pick an ephemeral port". Bind and Listen take
+	// no context: a backend that waits on its medium there must return
+	// when the socket is closed, which is how offload ends them when the
+	// caller's context ends.
 	Bind(local netip.AddrPort) error
 
 	// Listen makes a bound stream socket accept connections, queueing at
-	// most backlog not yet accepted (net_offload_listen).
+	// most backlog not yet accepted (net_offload_listen). Like Bind, it
+	// returns when the socket is closed.
 	Listen(backlog int) error
 
 	// Connect connects to remote (net_offload_connect). ctx carries the

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -111,6 +112,78 @@ func linkErr(err error) error {
 		return syscall.ECONNRESET
 	}
 	return err
+}
+
+// call opens a request stream, sends req and reads the reply, in a
+// goroutine of its own: yamux's stream open and stream writes wait for
+// the link (up to WriteTimeout) whatever the caller's context, so on a
+// busy or stalled link the caller returns as soon as ctx ends or cancel
+// closes, and the goroutine finishes the request alone (roundTrip sees
+// the same ctx and cancel, and resets the stream). pending, if not nil,
+// is told the stream before the request goes out. With keep false the
+// stream is closed once the reply is read (a one-shot request), and the
+// caller gets no entry.
+func (s *clientSession) call(ctx context.Context, req request, cancel <-chan struct{}, pending func(*entry), keep bool) (*entry, reply, error) {
+	type result struct {
+		e   *entry
+		rep reply
+		err error
+	}
+	const (
+		waiting = iota
+		left    // the caller returned without the result
+		handed  // the result is in done
+	)
+	var state atomic.Int32
+	done := make(chan result, 1)
+	s.b.wg.Add(1)
+	go func() {
+		defer s.b.wg.Done()
+		var r result
+		if r.e, r.err = s.open(); r.err == nil {
+			if pending != nil {
+				pending(r.e)
+			}
+			r.rep, r.err = s.roundTrip(ctx, r.e, req, cancel)
+		}
+		e := r.e
+		if !keep {
+			r.e = nil
+		}
+		switch {
+		case state.CompareAndSwap(waiting, handed):
+			done <- r
+			if r.err != nil || keep {
+				return
+			}
+		case r.err != nil:
+			return // roundTrip undid the request
+		case keep:
+			// The reply came as the caller left: nobody will use what
+			// the gateway made.
+			s.reset(e, syscall.ECONNRESET)
+			s.reg.remove(e)
+			return
+		}
+		e.st.Close()
+		s.reg.remove(e)
+	}()
+	select {
+	case r := <-done:
+		return r.e, r.rep, r.err
+	case <-ctx.Done():
+	case <-cancel:
+	}
+	if !state.CompareAndSwap(waiting, left) {
+		r := <-done
+		return r.e, r.rep, r.err
+	}
+	select {
+	case <-cancel:
+		return nil, reply{}, net.ErrClosed
+	default:
+		return nil, reply{}, ctx.Err()
+	}
 }
 
 // reset aborts e locally and asks the gateway to abort its end.

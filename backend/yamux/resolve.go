@@ -18,16 +18,10 @@ func (b *Backend) LookupHost(ctx context.Context, host string) ([]netip.Addr, er
 	if err != nil {
 		return nil, err
 	}
-	e, err := sess.open()
+	_, rep, err := sess.call(ctx, request{op: opResolve, network: netIP, payload: []byte(host)}, nil, nil, false)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := sess.roundTrip(ctx, e, request{op: opResolve, network: netIP, payload: []byte(host)}, nil)
-	if err != nil {
-		return nil, err
-	}
-	e.st.Close()
-	sess.reg.remove(e)
 	aps, err := decodeAddrs(rep.body)
 	if err != nil {
 		return nil, err

@@ -110,15 +110,16 @@ func (s *socket) request(ctx context.Context, req request) (*clientSession, *ent
 	if err != nil {
 		return nil, nil, reply{}, err
 	}
-	e, err := sess.open()
-	if err != nil {
-		return nil, nil, reply{}, err
-	}
+	e, rep, err := sess.call(ctx, req, s.closeCh, s.setPending, true)
+	return sess, e, rep, err
+}
+
+// setPending records the stream of the request in flight, so that Close
+// can wake its wait for the reply.
+func (s *socket) setPending(e *entry) {
 	s.mu.Lock()
 	s.pending = e
 	s.mu.Unlock()
-	rep, err := sess.roundTrip(ctx, e, req, s.closeCh)
-	return sess, e, rep, err
 }
 
 // requestAddrs makes a DIAL or LISTEN request and decodes its OK body:

@@ -1,0 +1,92 @@
+package yamux
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/netoffload/offload/internal/testnet"
+)
+
+// TestRequestOverStalledLink: a request whose frames cannot get onto the
+// link (yamux's stream open and writes wait for the link, up to
+// WriteTimeout, whatever the caller's context) still returns when its
+// context ends, as a dial on a kernel socket does; the request is
+// finished and undone in the background once the link moves, and the
+// session carries on. The link holds the request's first frame until
+// the call has returned, and WriteTimeout is past the hang guard, so the
+// call can only return through its context.
+func TestRequestOverStalledLink(t *testing.T) {
+	calls := []struct {
+		name string
+		call func(ctx context.Context, b *Backend, addr string) error
+	}{
+		{"dial", func(ctx context.Context, b *Backend, addr string) error {
+			c, err := dialer(b).DialContext(ctx, "tcp", addr)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}},
+		{"listen", func(ctx context.Context, b *Backend, _ string) error {
+			l, err := listenConfig(b).Listen(ctx, "tcp", "127.0.0.1:0")
+			if err == nil {
+				l.Close()
+			}
+			return err
+		}},
+		{"listen packet", func(ctx context.Context, b *Backend, _ string) error {
+			pc, err := listenConfig(b).ListenPacket(ctx, "udp", "127.0.0.1:0")
+			if err == nil {
+				pc.Close()
+			}
+			return err
+		}},
+		{"resolve", func(ctx context.Context, b *Backend, _ string) error {
+			_, err := b.LookupHost(ctx, "localhost")
+			return err
+		}},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			guard(t, 30*time.Second)
+			addr := testnet.EchoServer(t)
+			cl, gl := net.Pipe()
+			link := newHoldLink(cl)
+			released := false
+			defer func() {
+				if !released {
+					close(link.release)
+				}
+			}()
+			mux := MuxConfig{KeepAlive: -1, WriteTimeout: time.Minute}
+			b := envOver(t, link, gl, &Gateway{AllowAll: true, MuxConfig: mux},
+				&Config{PSK: testKey, Logger: quiet, MuxConfig: mux}).b
+
+			link.arm(0)
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			err := c.call(ctx, b, addr)
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("over a stalled link: %v, want a deadline error", err)
+			}
+			select {
+			case <-link.held:
+			default:
+				t.Fatal("the call failed without a held frame")
+			}
+
+			released = true
+			close(link.release)
+			conn, err := dialer(b).Dial("tcp", addr)
+			if err != nil {
+				t.Fatalf("dial once the link moves: %v", err)
+			}
+			defer conn.Close()
+			testnet.Echo(t, conn, []byte("after the stall"))
+		})
+	}
+}
