@@ -38,8 +38,9 @@ type datagram struct {
 	mu     sync.Mutex // guards filter
 	filter netip.AddrPort
 
-	wmu  sync.Mutex // serialises sends; guards wbuf
-	wbuf []byte
+	wmu    sync.Mutex // serialises sends; guards wbuf and broken
+	wbuf   []byte
+	broken bool // a send failed part way: the stream is being reset
 
 	ended chan struct{} // closed when the read loop has seen the stream end
 }
@@ -97,6 +98,9 @@ func (d *datagram) readLoop() {
 func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
+	if d.broken {
+		return 0, syscall.ECONNRESET
+	}
 	var err error
 	if d.wbuf, err = appendDatagram(d.wbuf[:0], to, p); err != nil {
 		return 0, err
@@ -107,8 +111,17 @@ func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 		}
 		// Part of the datagram may have gone out (a large one takes
 		// several frames, and yamux may still send a frame whose write
-		// timed out): the stream's framing is lost, so it must end.
-		d.s.reset(d.e, syscall.ECONNRESET)
+		// timed out): the stream's framing is lost, so it must end. The
+		// socket fails now; the reset goes out in the background, as
+		// its message and the FIN each queue behind the frame that
+		// failed, up to WriteTimeout.
+		d.broken = true
+		d.fail(syscall.ECONNRESET)
+		d.s.b.wg.Add(1)
+		go func() {
+			defer d.s.b.wg.Done()
+			d.s.reset(d.e, syscall.ECONNRESET)
+		}()
 		return 0, syscall.ECONNRESET
 	}
 	return len(p), nil
