@@ -262,16 +262,23 @@ func (lc *ListenConfig) open(ctx context.Context, op, network, address string, w
 // bounded runs step, a call of s that takes no context (Bind, Listen:
 // a backend may wait on its medium there, as the yamux backend waits for
 // the gateway), and closes s if ctx ends first, which makes the step
-// return. The caller closes s after an error and reports ctx's error
-// through ctxErr.
+// return; it then returns once that Close has. The caller closes s after
+// an error and reports ctx's error through ctxErr.
 func bounded(ctx context.Context, s backend.Socket, step func() error) error {
 	if ctx.Done() == nil {
 		return step()
 	}
-	stop := context.AfterFunc(ctx, func() { s.Close() })
+	closed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(closed)
+		s.Close()
+	})
 	err := step()
-	if !stop() && err == nil {
-		err = ctx.Err() // s was closed under a step that had succeeded
+	if !stop() {
+		<-closed
+		if err == nil {
+			err = ctx.Err() // s was closed under a step that had succeeded
+		}
 	}
 	return err
 }

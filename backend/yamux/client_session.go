@@ -140,7 +140,15 @@ func (s *clientSession) call(ctx context.Context, req request, cancel <-chan str
 	go func() {
 		defer s.b.wg.Done()
 		var r result
-		if r.e, r.err = s.open(); r.err == nil {
+		switch r.e, r.err = s.open(); {
+		case r.err != nil:
+		case state.Load() == left:
+			// The caller left while the stream opened: the request
+			// need not go out.
+			r.e.abort(syscall.ECONNRESET)
+			s.reg.remove(r.e)
+			return
+		default:
 			if pending != nil {
 				pending(r.e)
 			}

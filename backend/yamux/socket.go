@@ -57,6 +57,7 @@ type socket struct {
 	closed        bool
 	local, remote netip.AddrPort
 	pending       *entry // the stream of the request in flight
+	requests      uint64 // requests started: tells the one in flight from those abandoned
 	conn          *streamConn
 	lis           *listener
 	dg            *datagram
@@ -110,16 +111,22 @@ func (s *socket) request(ctx context.Context, req request) (*clientSession, *ent
 	if err != nil {
 		return nil, nil, reply{}, err
 	}
-	e, rep, err := sess.call(ctx, req, s.closeCh, s.setPending, true)
-	return sess, e, rep, err
-}
-
-// setPending records the stream of the request in flight, so that Close
-// can wake its wait for the reply.
-func (s *socket) setPending(e *entry) {
 	s.mu.Lock()
-	s.pending = e
+	s.requests++
+	n := s.requests
 	s.mu.Unlock()
+	// The stream is recorded so that Close can wake its wait for the
+	// reply, unless a later request is in flight by then (this one's
+	// caller left while the stream was opening).
+	pending := func(e *entry) {
+		s.mu.Lock()
+		if s.requests == n {
+			s.pending = e
+		}
+		s.mu.Unlock()
+	}
+	e, rep, err := sess.call(ctx, req, s.closeCh, pending, true)
+	return sess, e, rep, err
 }
 
 // requestAddrs makes a DIAL or LISTEN request and decodes its OK body:

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/netoffload/offload/backend"
@@ -38,9 +39,9 @@ type datagram struct {
 	mu     sync.Mutex // guards filter
 	filter netip.AddrPort
 
-	wmu    sync.Mutex // serialises sends; guards wbuf and broken
+	wmu    sync.Mutex // serialises sends; guards wbuf
 	wbuf   []byte
-	broken bool // a send failed part way: the stream is being reset
+	broken atomic.Bool // a send failed part way: the stream is being reset
 
 	ended chan struct{} // closed when the read loop has seen the stream end
 }
@@ -98,7 +99,7 @@ func (d *datagram) readLoop() {
 func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	if d.broken {
+	if d.broken.Load() {
 		return 0, syscall.ECONNRESET
 	}
 	var err error
@@ -115,7 +116,7 @@ func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 		// socket fails now; the reset goes out in the background, as
 		// its message and the FIN each queue behind the frame that
 		// failed, up to WriteTimeout.
-		d.broken = true
+		d.broken.Store(true)
 		d.fail(syscall.ECONNRESET)
 		d.s.b.wg.Add(1)
 		go func() {
@@ -131,6 +132,11 @@ func (d *datagram) send(p []byte, to netip.AddrPort) (int, error) {
 // it returns when the gateway has (its FIN follows), so the port is free.
 func (d *datagram) close() {
 	d.pq.Close(net.ErrClosed)
+	if d.broken.Load() {
+		// The reset under way (send) ends the stream, and the gateway's
+		// socket with it; its FIN waits behind the frame that failed.
+		return
+	}
 	d.e.st.Close()
 	d.s.awaitClosed(d.ended)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 // WriteTimeout, whatever the caller's context) still returns when its
 // context ends, as a dial on a kernel socket does; the request is
 // finished and undone in the background once the link moves, and the
-// session carries on. The link holds the request's first frame until
+// session carries on; a request whose stream opens only after its
+// caller left is not sent. The link holds the request's first frame until
 // the call has returned, and WriteTimeout is past the hang guard, so the
 // call can only return through its context.
 func TestRequestOverStalledLink(t *testing.T) {
@@ -63,7 +65,13 @@ func TestRequestOverStalledLink(t *testing.T) {
 				}
 			}()
 			mux := MuxConfig{KeepAlive: -1, WriteTimeout: time.Minute}
-			b := envOver(t, link, gl, &Gateway{AllowAll: true, MuxConfig: mux},
+			var dials atomic.Int32
+			var d net.Dialer
+			gwDial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+				dials.Add(1)
+				return d.DialContext(ctx, network, addr)
+			}
+			b := envOver(t, link, gl, &Gateway{AllowAll: true, Dial: gwDial, MuxConfig: mux},
 				&Config{PSK: testKey, Logger: quiet, MuxConfig: mux}).b
 
 			link.arm(0)
@@ -87,6 +95,11 @@ func TestRequestOverStalledLink(t *testing.T) {
 			}
 			defer conn.Close()
 			testnet.Echo(t, conn, []byte("after the stall"))
+			// The held frame was the stream's opening: its request, which
+			// nobody waited for any more, never went out.
+			if n := dials.Load(); n != 1 {
+				t.Fatalf("the gateway dialed %d times, want 1 (the dial after the stall)", n)
+			}
 		})
 	}
 }
