@@ -64,28 +64,78 @@ func tcpLink(tb testing.TB) (net.Conn, net.Conn, func()) { return kernelPair(tb,
 // give streams a window of window bytes, or the default if it is zero.
 func offloadYamuxPair(link linkFunc, window uint32) pairFunc {
 	return func(tb testing.TB) (net.Conn, net.Conn, func()) {
-		far, ln := farListener(tb)
-		mux := yamux.MuxConfig{StreamWindow: window}
-		g := &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: far}).DialContext,
-			Logger: slog.New(slog.DiscardHandler), MuxConfig: mux}
-		dev, gw, unlink := link(tb)
-		served := make(chan struct{})
-		go func() { defer close(served); g.ServeConn(gw) }()
-		be, err := yamux.Client(dev, &yamux.Config{MuxConfig: mux})
-		if err != nil {
-			tb.Fatal(err)
-		}
+		be, ln, stop := offloadYamuxEnv(tb, link, window)
 		c1, c2 := dialAccept(tb, be, ln)
 		return c1, c2, func() {
 			c1.Close()
 			c2.Close()
-			be.Close()
-			g.Close()
-			<-served
-			unlink()
-			ln.Close()
-			far.Close()
+			stop()
 		}
+	}
+}
+
+// offloadYamuxEnv starts a gateway on one end of the link, whose dials go
+// to a loopback network, and the client backend on the other. It returns
+// the backend, a listener of that network, and a cleanup.
+func offloadYamuxEnv(tb testing.TB, link linkFunc, window uint32) (*yamux.Backend, net.Listener, func()) {
+	far, ln := farListener(tb)
+	mux := yamux.MuxConfig{StreamWindow: window}
+	g := &yamux.Gateway{NoAuth: true, AllowAll: true, Dial: (&offload.Dialer{Backend: far}).DialContext,
+		Logger: slog.New(slog.DiscardHandler), MuxConfig: mux}
+	dev, gw, unlink := link(tb)
+	served := make(chan struct{})
+	go func() { defer close(served); g.ServeConn(gw) }()
+	be, err := yamux.Client(dev, &yamux.Config{MuxConfig: mux})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return be, ln, func() {
+		be.Close()
+		g.Close()
+		<-served
+		unlink()
+		ln.Close()
+		far.Close()
+	}
+}
+
+// BenchmarkYamuxDial measures a device's dial through the gateway and
+// its close: the request's round trip over the link, the gateway's dial
+// of an in-memory listener, whose accepts are closed at once.
+func BenchmarkYamuxDial(b *testing.B) {
+	for _, l := range []struct {
+		name string
+		link linkFunc
+	}{{"link=pipe", pipeLink}, {"link=tcp", tcpLink}} {
+		b.Run(l.name, func(b *testing.B) {
+			be, ln, stop := offloadYamuxEnv(b, l.link, 0)
+			accepting := make(chan struct{})
+			go func() {
+				defer close(accepting)
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					c.Close()
+				}
+			}()
+			defer func() {
+				stop()
+				<-accepting
+			}()
+			d := &offload.Dialer{Backend: be}
+			addr := ln.Addr().String()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				c, err := d.Dial("tcp", addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+			}
+		})
 	}
 }
 
