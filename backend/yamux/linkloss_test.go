@@ -144,7 +144,7 @@ func TestLinkSilentOneWay(t *testing.T) {
 func TestRedial(t *testing.T) {
 	guard(t, 20*time.Second)
 	addr := testnet.EchoServer(t)
-	g := &Gateway{PSK: testKey, AllowAll: true, Logger: quiet}
+	g := &Gateway{PSK: testKey, AllowAll: true, Logger: quiet, MuxConfig: MuxConfig{LinkTimeout: testLinkTimeout}}
 	var served sync.WaitGroup
 	defer served.Wait()
 	defer g.Close()
@@ -159,7 +159,7 @@ func TestRedial(t *testing.T) {
 	}
 	links := make(chan net.Conn, 4)
 	first := serve()
-	cfg := &Config{PSK: testKey, Logger: quiet, Redial: func(ctx context.Context) (io.ReadWriteCloser, error) {
+	cfg := &Config{PSK: testKey, Logger: quiet, MuxConfig: MuxConfig{LinkTimeout: testLinkTimeout}, Redial: func(ctx context.Context) (io.ReadWriteCloser, error) {
 		c := serve()
 		links <- c
 		return c, nil
