@@ -45,10 +45,11 @@ func (f *lineFaults) set(drop, corrupt float64) {
 type faultState struct {
 	in, out    lineFaults
 	mu         sync.Mutex
-	busy       int       // commands still to answer with busy p...
-	sendFail   int       // sends still to fail
-	loseNotice int       // passive +IPD notices still to lose
-	stallUntil time.Time // UART frozen until then
+	busy       int           // commands still to answer with busy p...
+	sendFail   int           // sends still to fail
+	loseNotice int           // passive +IPD notices still to lose
+	stallUntil time.Time     // UART frozen until then
+	resumed    chan struct{} // closed by Resume; made by the first wait of a stall
 }
 
 func (f *faultState) init(cfg Faults) {
@@ -122,17 +123,40 @@ func (s *Sim) Stall(d time.Duration) {
 	s.faults.mu.Unlock()
 }
 
+// Resume ends a stall at once, so a test can stall the modem for as
+// long as it needs (Stall with a long d) without a race against the
+// clock.
+func (s *Sim) Resume() {
+	s.faults.mu.Lock()
+	s.faults.stallUntil = time.Time{}
+	if s.faults.resumed != nil {
+		close(s.faults.resumed)
+		s.faults.resumed = nil
+	}
+	s.faults.mu.Unlock()
+}
+
 // waitStall blocks while the UART is stalled; false means the Sim stopped.
 func (s *Sim) waitStall() bool {
 	for {
 		s.faults.mu.Lock()
 		d := time.Until(s.faults.stallUntil)
+		if d > 0 && s.faults.resumed == nil {
+			s.faults.resumed = make(chan struct{})
+		}
+		resumed := s.faults.resumed
 		s.faults.mu.Unlock()
 		if d <= 0 {
 			return true
 		}
-		if !sleep(d, s.done) {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-resumed:
+		case <-s.done:
+			t.Stop()
 			return false
 		}
+		t.Stop()
 	}
 }

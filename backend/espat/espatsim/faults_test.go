@@ -70,6 +70,16 @@ func TestFaultStall(t *testing.T) {
 	}
 }
 
+// TestFaultResume: Resume ends a stall at once, and the command sent
+// during it is answered. The stall is an hour, past the hang guard.
+func TestFaultResume(t *testing.T) {
+	h := newQuietHost(t, baseConfig(V2))
+	h.sim.Stall(time.Hour)
+	h.send("AT\r\n") // waits in the transport
+	h.sim.Resume()
+	h.expect("\r\nOK\r\n")
+}
+
 // faultStream is what a seeded lineFaults does to b.
 func faultStream(seed, stream uint64, drop, corrupt float64, b string) string {
 	f := lineFaults{rng: rand.New(rand.NewPCG(seed, stream)), drop: drop, corrupt: corrupt}
