@@ -70,7 +70,8 @@
 // Config.Faults and methods on *Sim inject the failures a driver must
 // survive: Reset (reboot: ready, all links gone without CLOSED), dropped
 // or corrupted bytes in either direction (seeded, so runs repeat),
-// BusyNext, FailNextSends, Stall and LoseNextNotices.
+// BusyNext, FailNextSends, Stall (ended early by Resume) and
+// LoseNextNotices.
 //
 // # Simplifications
 //
