@@ -158,23 +158,21 @@ func (s *clientSession) call(ctx context.Context, req request, cancel <-chan str
 		if !keep {
 			r.e = nil
 		}
-		switch {
-		case state.CompareAndSwap(waiting, handed):
+		given := state.CompareAndSwap(waiting, handed)
+		if given {
 			done <- r
-			if r.err != nil || keep {
-				return
-			}
-		case r.err != nil:
-			return // roundTrip undid the request
-		case keep:
+		}
+		switch {
+		case r.err != nil: // roundTrip undid the request
+		case !keep: // a one-shot request is done with its stream
+			e.st.Close()
+			s.reg.remove(e)
+		case !given:
 			// The reply came as the caller left: nobody will use what
 			// the gateway made.
 			s.reset(e, syscall.ECONNRESET)
 			s.reg.remove(e)
-			return
 		}
-		e.st.Close()
-		s.reg.remove(e)
 	}()
 	select {
 	case r := <-done:

@@ -49,7 +49,7 @@ type faultState struct {
 	sendFail   int           // sends still to fail
 	loseNotice int           // passive +IPD notices still to lose
 	stallUntil time.Time     // UART frozen until then
-	resumed    chan struct{} // closed by Resume; made by the first wait of a stall
+	resumed    chan struct{} // made by Stall, closed by Resume
 }
 
 func (f *faultState) init(cfg Faults) {
@@ -120,6 +120,9 @@ func (s *Sim) Stall(d time.Duration) {
 	if t := time.Now().Add(d); t.After(s.faults.stallUntil) {
 		s.faults.stallUntil = t
 	}
+	if s.faults.resumed == nil {
+		s.faults.resumed = make(chan struct{})
+	}
 	s.faults.mu.Unlock()
 }
 
@@ -141,9 +144,6 @@ func (s *Sim) waitStall() bool {
 	for {
 		s.faults.mu.Lock()
 		d := time.Until(s.faults.stallUntil)
-		if d > 0 && s.faults.resumed == nil {
-			s.faults.resumed = make(chan struct{})
-		}
 		resumed := s.faults.resumed
 		s.faults.mu.Unlock()
 		if d <= 0 {
