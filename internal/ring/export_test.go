@@ -17,3 +17,14 @@ func HeldBlocks(r *Ring) int {
 		}
 	}
 }
+
+// YieldForReply runs r's decision whether a consumer expecting a reply
+// yields for it, counting the wait as missed, as waitData does.
+func YieldForReply(r *Ring) bool { return r.yieldForReply() }
+
+// ReplyMissed reports how many waits in a row r's consumer expected a
+// reply its yields did not see.
+func ReplyMissed(r *Ring) int { return int(r.missed) }
+
+// ReplyPolicy returns the yield policy's constants.
+func ReplyPolicy() (misses, probe int) { return replyMisses, replyProbe }

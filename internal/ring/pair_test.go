@@ -81,3 +81,36 @@ func TestPairWithClose(t *testing.T) {
 		t.Fatalf("Read after CloseWrite = %d, %v; want EOF", res.n, res.err)
 	}
 }
+
+// TestPairWithLateRepliesStopYields checks that a consumer whose replies
+// keep coming only after it parked (a peer farther away than one
+// scheduling step) stops yielding for them, and only probes now and then.
+func TestPairWithLateRepliesStopYields(t *testing.T) {
+	in, out := ring.New(0), ring.New(0)
+	in.PairWith(out)
+	const rounds = 5
+	for i := range rounds {
+		mustWrite(t, out, []byte("request"))
+		ch := goRead(in, make([]byte, 16))
+		readerParked(t, in)
+		mustWrite(t, in, []byte("reply"))
+		if res := await(t, ch); res.err != nil || res.n != len("reply") {
+			t.Fatalf("round %d: Read = %d, %v; want %d, nil", i, res.n, res.err, len("reply"))
+		}
+		mustRead(t, out, len("request"))
+	}
+	if got := ring.ReplyMissed(in); got != rounds {
+		t.Fatalf("%d late replies counted as %d missed", rounds, got)
+	}
+
+	// The decision alone, on a fresh ring: yield for the first misses
+	// waits, then only on every probe-th.
+	misses, probe := ring.ReplyPolicy()
+	r := ring.New(0)
+	for wait := 1; wait <= 3*probe; wait++ {
+		want := wait <= misses || wait%probe == 0
+		if got := ring.YieldForReply(r); got != want {
+			t.Fatalf("wait %d after %d misses: yield = %v, want %v", wait, wait-1, got, want)
+		}
+	}
+}

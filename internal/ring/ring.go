@@ -30,7 +30,7 @@
 // A consumer whose ring is paired with the ring it writes to (PairWith,
 // for in-memory conn pairs) yields the processor briefly before parking
 // when it has just written, since a reply is then likely to be one
-// scheduling step away.
+// scheduling step away; it stops once such yields keep missing the reply.
 //
 // A Read parked with a large buffer offers it for a direct hand-off: a
 // Write of 512 bytes or more that finds the ring empty copies into that
@@ -116,6 +116,7 @@ type Ring struct {
 	tailSeen int64  // last producer total the consumer loaded
 	pair     *Ring  // the ring the consumer also writes to (PairWith), or nil
 	pairSeen int64  // pair's producer total when the consumer last waited
+	missed   uint32 // waits in a row whose yields for a reply saw none (yieldForReply)
 	parked   []byte // a parked Read's buffer, read by producers while hand is open
 	_        [64]byte
 
