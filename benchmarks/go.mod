@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/hashicorp/yamux v0.1.2
 	github.com/netoffload/offload v0.0.0
+	go.uber.org/goleak v1.3.0
 	google.golang.org/grpc v1.85.0
 )
 
