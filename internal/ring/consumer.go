@@ -179,12 +179,16 @@ func (r *Ring) Discard(n int) {
 // WriteTo drains the ring into dst until the write side is closed and
 // everything is written (returning nil), dst fails, or the ring is
 // aborted. It holds the consumer gate throughout and writes straight from
-// the ring's memory.
+// the ring's memory. It marks the consumer as a relay for good: neither
+// it nor a consumer paired with it yields for a reply (replyLikely).
 func (r *Ring) WriteTo(dst io.Writer) (int64, error) {
 	if err := r.acquireConsumer(); err != nil {
 		return 0, err
 	}
 	defer r.releaseConsumer()
+	if !r.drains.Load() {
+		r.drains.Store(true)
+	}
 	var total int64
 	for {
 		if expired(&r.rdlArmed, r.rdl) {

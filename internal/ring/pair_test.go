@@ -114,3 +114,53 @@ func TestPairWithLateRepliesStopYields(t *testing.T) {
 		}
 	}
 }
+
+// TestPairWithRelayDoesNotYield checks that neither a consumer that relays
+// its bytes on (WriteTo, as the yamux gateway's proxy drains a conn into
+// a stream) nor a consumer whose requests such a relay takes yields for a
+// reply: it comes from past the relay's far end, not from one scheduling
+// step away. Their waits count no missed reply, where a plain pair's
+// (TestPairWithLateRepliesStopYields) do.
+func TestPairWithRelayDoesNotYield(t *testing.T) {
+	// app reads in and writes out; relay drains out (WriteTo) and its
+	// partner writes in, as the proxy's two directions do.
+	in, out := ring.New(0), ring.New(0)
+	in.PairWith(out)
+	out.PairWith(in)
+	relayed := make(chan []byte, 4)
+	done := make(chan error, 1)
+	go func() {
+		_, err := out.WriteTo(writerFunc(func(p []byte) (int, error) {
+			relayed <- append([]byte(nil), p...)
+			return len(p), nil
+		}))
+		done <- err
+	}()
+	for i := range 3 {
+		mustWrite(t, out, []byte("request"))
+		if got := await(t, relayed); string(got) != "request" {
+			t.Fatalf("round %d: relayed %q", i, got)
+		}
+		ch := goRead(in, make([]byte, 16))
+		readerParked(t, in)
+		mustWrite(t, in, []byte("reply")) // the partner, after the round trip
+		if res := await(t, ch); res.err != nil || res.n != len("reply") {
+			t.Fatalf("round %d: Read = %d, %v; want %d, nil", i, res.n, res.err, len("reply"))
+		}
+	}
+	if got := ring.ReplyMissed(in); got != 0 {
+		t.Fatalf("the app's reads yielded for %d relayed replies", got)
+	}
+	if got := ring.ReplyMissed(out); got != 0 {
+		t.Fatalf("the relay's waits yielded for %d replies", got)
+	}
+	out.CloseWrite(nil)
+	if err := await(t, done); err != nil {
+		t.Fatalf("WriteTo ended with %v, want nil", err)
+	}
+}
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -30,7 +30,8 @@
 // A consumer whose ring is paired with the ring it writes to (PairWith,
 // for in-memory conn pairs) yields the processor briefly before parking
 // when it has just written, since a reply is then likely to be one
-// scheduling step away; it stops once such yields keep missing the reply.
+// scheduling step away; not when either consumer relays the bytes on
+// (WriteTo), and not once such yields keep missing the reply.
 //
 // A Read parked with a large buffer offers it for a direct hand-off: a
 // Write of 512 bytes or more that finds the ring empty copies into that
@@ -156,6 +157,11 @@ type Ring struct {
 	// lends is set once the producer uses Reserve: its spans outlive any
 	// gate, so the consumer may not take the block back (Shrink).
 	lends atomic.Bool
+
+	// drains is set once the consumer drains the ring into a writer
+	// (WriteTo): it relays the bytes on rather than answering them, so a
+	// reply to them is not one scheduling step away (replyLikely).
+	drains atomic.Bool
 
 	// sentinel is the empty block the chain starts from, and restarts
 	// from when shrink has taken the last block back.

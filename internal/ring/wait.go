@@ -257,9 +257,11 @@ func (r *Ring) yieldForReply() bool {
 func (r *Ring) PairWith(out *Ring) { r.pair = out }
 
 // replyLikely reports whether the consumer has written to its paired ring
-// since it last asked. Consumer only.
+// since it last asked, and neither it nor the paired ring's consumer
+// relays bytes on (WriteTo): a relay's reply comes from past the far end
+// of whatever it writes to, a network round trip away. Consumer only.
 func (r *Ring) replyLikely() bool {
-	if r.pair == nil {
+	if r.pair == nil || r.drains.Load() || r.pair.drains.Load() {
 		return false
 	}
 	t := r.pair.prod.total()
