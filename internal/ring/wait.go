@@ -228,9 +228,9 @@ func (r *Ring) flushConsumer() {
 // replyYields is how many times a consumer that expects a reply yields
 // the processor before it parks. After replyMisses waits in a row whose
 // yields saw no reply (the peer answers from farther away than one
-// scheduling step: a relay over a network link, say), the consumer parks
-// at once, and yields again only on every replyProbe-th wait, so that a
-// peer that has become quick is noticed.
+// scheduling step: it waits for something else first, say), the consumer
+// parks at once, and yields again only on every replyProbe-th wait, so
+// that a peer that has become quick is noticed.
 const (
 	replyYields = 2
 	replyMisses = 2
