@@ -18,13 +18,7 @@ func HeldBlocks(r *Ring) int {
 	}
 }
 
-// YieldForReply runs r's decision whether a consumer expecting a reply
-// yields for it, counting the wait as missed, as waitData does.
-func YieldForReply(r *Ring) bool { return r.yieldForReply() }
-
-// ReplyMissed reports how many waits in a row r's consumer expected a
-// reply its yields did not see.
-func ReplyMissed(r *Ring) int { return int(r.missed) }
-
-// ReplyPolicy returns the yield policy's constants.
-func ReplyPolicy() (misses, probe int) { return replyMisses, replyProbe }
+// ReplyLikely runs r's consumer's check whether it expects a reply it
+// should yield for, as waitData does before it parks. Call it only as
+// r's consumer, with no Read or WriteTo of r under way.
+func ReplyLikely(r *Ring) bool { return r.replyLikely() }

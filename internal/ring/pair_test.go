@@ -82,46 +82,19 @@ func TestPairWithClose(t *testing.T) {
 	}
 }
 
-// TestPairWithLateRepliesStopYields checks that a consumer whose replies
-// keep coming only after it parked (a peer farther away than one
-// scheduling step) stops yielding for them, and only probes now and then.
-func TestPairWithLateRepliesStopYields(t *testing.T) {
-	in, out := ring.New(0), ring.New(0)
-	in.PairWith(out)
-	const rounds = 5
-	for i := range rounds {
-		mustWrite(t, out, []byte("request"))
-		ch := goRead(in, make([]byte, 16))
-		readerParked(t, in)
-		mustWrite(t, in, []byte("reply"))
-		if res := await(t, ch); res.err != nil || res.n != len("reply") {
-			t.Fatalf("round %d: Read = %d, %v; want %d, nil", i, res.n, res.err, len("reply"))
-		}
-		mustRead(t, out, len("request"))
-	}
-	if got := ring.ReplyMissed(in); got != rounds {
-		t.Fatalf("%d late replies counted as %d missed", rounds, got)
-	}
-
-	// The decision alone, on a fresh ring: yield for the first misses
-	// waits, then only on every probe-th.
-	misses, probe := ring.ReplyPolicy()
-	r := ring.New(0)
-	for wait := 1; wait <= 3*probe; wait++ {
-		want := wait <= misses || wait%probe == 0
-		if got := ring.YieldForReply(r); got != want {
-			t.Fatalf("wait %d after %d misses: yield = %v, want %v", wait, wait-1, got, want)
-		}
-	}
-}
-
 // TestPairWithRelayDoesNotYield checks that neither a consumer that relays
 // its bytes on (WriteTo, as the yamux gateway's proxy drains a conn into
-// a stream) nor a consumer whose requests such a relay takes yields for a
-// reply: it comes from past the relay's far end, not from one scheduling
-// step away. Their waits count no missed reply, where a plain pair's
-// (TestPairWithLateRepliesStopYields) do.
+// a stream) nor a consumer whose requests such a relay takes expects a
+// reply to yield for: it comes from past the relay's far end, not from
+// one scheduling step away. A plain pair's consumers do.
 func TestPairWithRelayDoesNotYield(t *testing.T) {
+	plainIn, plainOut := ring.New(0), ring.New(0)
+	plainIn.PairWith(plainOut)
+	mustWrite(t, plainOut, []byte("request"))
+	if !ring.ReplyLikely(plainIn) {
+		t.Fatal("a plain pair's consumer does not expect the reply to its request")
+	}
+
 	// app reads in and writes out; relay drains out (WriteTo) and its
 	// partner writes in, as the proxy's two directions do.
 	in, out := ring.New(0), ring.New(0)
@@ -148,15 +121,22 @@ func TestPairWithRelayDoesNotYield(t *testing.T) {
 			t.Fatalf("round %d: Read = %d, %v; want %d, nil", i, res.n, res.err, len("reply"))
 		}
 	}
-	if got := ring.ReplyMissed(in); got != 0 {
-		t.Fatalf("the app's reads yielded for %d relayed replies", got)
+	mustWrite(t, out, []byte("request"))
+	if got := await(t, relayed); string(got) != "request" {
+		t.Fatalf("relayed %q", got)
 	}
-	if got := ring.ReplyMissed(out); got != 0 {
-		t.Fatalf("the relay's waits yielded for %d replies", got)
+	if ring.ReplyLikely(in) {
+		t.Fatal("the app expects a relayed reply to yield for")
 	}
 	out.CloseWrite(nil)
 	if err := await(t, done); err != nil {
 		t.Fatalf("WriteTo ended with %v, want nil", err)
+	}
+	// The relay has returned; its ring stays marked. Its partner writes
+	// in, and the test stands in for out's consumer.
+	mustWrite(t, in, []byte("reply"))
+	if ring.ReplyLikely(out) {
+		t.Fatal("the relay expects a reply to yield for")
 	}
 }
 

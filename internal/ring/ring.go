@@ -31,7 +31,7 @@
 // for in-memory conn pairs) yields the processor briefly before parking
 // when it has just written, since a reply is then likely to be one
 // scheduling step away; not when either consumer relays the bytes on
-// (WriteTo), and not once such yields keep missing the reply.
+// (WriteTo).
 //
 // A Read parked with a large buffer offers it for a direct hand-off: a
 // Write of 512 bytes or more that finds the ring empty copies into that
@@ -117,7 +117,6 @@ type Ring struct {
 	tailSeen int64  // last producer total the consumer loaded
 	pair     *Ring  // the ring the consumer also writes to (PairWith), or nil
 	pairSeen int64  // pair's producer total when the consumer last waited
-	missed   uint32 // waits in a row whose yields for a reply saw none (yieldForReply)
 	parked   []byte // a parked Read's buffer, read by producers while hand is open
 	_        [64]byte
 

@@ -118,11 +118,10 @@ func (r *Ring) released(parked bool) {
 // dataCh directly.
 func (r *Ring) waitData() error {
 	r.flushConsumer()
-	if r.replyLikely() && r.yieldForReply() {
+	if r.replyLikely() {
 		for i := 0; i < replyYields && r.flags.Load() == 0; i++ {
 			runtime.Gosched()
 			if r.prod.total() > r.rtotal {
-				r.missed = 0
 				return nil
 			}
 		}
@@ -226,24 +225,8 @@ func (r *Ring) flushConsumer() {
 }
 
 // replyYields is how many times a consumer that expects a reply yields
-// the processor before it parks. After replyMisses waits in a row whose
-// yields saw no reply (the peer answers from farther away than one
-// scheduling step: it waits for something else first, say), the consumer
-// parks at once, and yields again only on every replyProbe-th wait, so
-// that a peer that has become quick is noticed.
-const (
-	replyYields = 2
-	replyMisses = 2
-	replyProbe  = 16
-)
-
-// yieldForReply reports whether a consumer expecting a reply should
-// yield for it this time, counting the wait as missed until the yields
-// see the reply (waitData then resets the count). Consumer only.
-func (r *Ring) yieldForReply() bool {
-	r.missed++
-	return r.missed <= replyMisses || r.missed%replyProbe == 0
-}
+// the processor before it parks.
+const replyYields = 2
 
 // PairWith tells r that its consumer also produces into out, as a
 // connection reads its In ring and writes its Out ring, and that both
@@ -251,9 +234,8 @@ func (r *Ring) yieldForReply() bool {
 // last waited and finds r empty expects a reply: it yields the processor a
 // couple of times before it parks, since the peer is likely runnable and
 // one scheduling step from answering, and a park and wake-up cost more
-// than that. A consumer that only reads parks at once, and so does one
-// whose yields keep missing the reply (replyMisses). Call PairWith before
-// the ring is used.
+// than that. A consumer that only reads parks at once. Call PairWith
+// before the ring is used.
 func (r *Ring) PairWith(out *Ring) { r.pair = out }
 
 // replyLikely reports whether the consumer has written to its paired ring
