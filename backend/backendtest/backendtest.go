@@ -87,7 +87,8 @@ type Factory func(t *testing.T) Env
 //   - Listener: Accept blocks until a dial; Close and deadlines unblock
 //     it; addresses; ECONNREFUSED and EADDRINUSE.
 //   - Packet: message boundaries, truncation, source addresses,
-//     deadlines, Close, connected datagram conns, EMSGSIZE (or, without
+//     deadlines, Close, connected datagram conns (dialed, and bound
+//     first, as with a Dialer's LocalAddr), EMSGSIZE (or, without
 //     datagram support, a clean ListenPacket error).
 //   - HalfClose: CloseWrite and CloseRead.
 //   - Errors: *net.OpError shapes, timeouts, unknown networks, malformed

@@ -19,6 +19,7 @@ func (s *suite) packet(t *testing.T) {
 	t.Run("ReadDeadline", s.packetReadDeadline)
 	t.Run("CloseUnblocksRead", s.packetCloseUnblocksRead)
 	t.Run("Connected", s.packetConnected)
+	t.Run("BoundConnected", s.packetBoundConnected)
 	t.Run("MsgSize", s.packetMsgSize)
 }
 
@@ -187,7 +188,44 @@ func (s *suite) packetCloseUnblocksRead(t *testing.T) {
 func (s *suite) packetConnected(t *testing.T) {
 	h := s.start(t)
 	srv, other := h.listenPacket(), h.listenPacket()
-	c := h.dialPacket(srv.LocalAddr())
+	h.checkConnected(h.dialPacket(srv.LocalAddr()), srv, other)
+}
+
+// packetBoundConnected dials from a chosen local address, as a Dialer
+// with LocalAddr does: the socket is bound first, then connected, and
+// must then behave as one connected at once, on the address it was bound
+// to.
+func (s *suite) packetBoundConnected(t *testing.T) {
+	h := s.start(t)
+	srv, other := h.listenPacket(), h.listenPacket()
+	local, err := net.ResolveUDPAddr(udp, h.env.PacketAddr)
+	if err != nil {
+		t.Fatalf("PacketAddr %q: %v", h.env.PacketAddr, err)
+	}
+	d := *h.env.Dialer
+	d.LocalAddr = local
+	c, err := d.DialContext(h.ctx, udp, srv.LocalAddr().String())
+	if err != nil {
+		t.Fatalf("Dial(%q, %q) from %v: %v", udp, srv.LocalAddr(), local, err)
+	}
+	h.track(c)
+	got, err := parseAddr(c.LocalAddr().String())
+	if err != nil {
+		t.Fatalf("LocalAddr %v: %v", c.LocalAddr(), err)
+	}
+	if local.Port != 0 && int(got.Port()) != local.Port {
+		t.Errorf("LocalAddr %v, want the bound port %d", c.LocalAddr(), local.Port)
+	}
+	h.checkConnected(c, srv, other)
+}
+
+// checkConnected checks a datagram conn connected to srv: addresses, a
+// Write reaching srv from c's LocalAddr, and a Read seeing srv's reply but
+// not a datagram from other sent to the same address before it. Call
+// from the test goroutine.
+func (h *harness) checkConnected(c net.Conn, srv, other net.PacketConn) {
+	t := h.t
+	t.Helper()
 	checkAddr(t, "connected LocalAddr", c.LocalAddr(), true)
 	checkSameAddr(t, "connected RemoteAddr vs server's LocalAddr", c.RemoteAddr(), srv.LocalAddr())
 	if n, err := c.Write([]byte("hello")); err != nil || n != 5 {

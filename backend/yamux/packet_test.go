@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/netoffload/offload/backend"
 )
 
 func TestListenPacket(t *testing.T) {
@@ -95,6 +98,144 @@ func TestDialUDP(t *testing.T) {
 			t.Fatalf("read %q, %v", buf[:n], err)
 		}
 	}
+}
+
+// TestBoundConnectedUDP: a datagram socket bound first and then connected
+// (a Dialer with LocalAddr) keeps its address on the gateway, sends to the
+// connected peer, and receives only the peer's datagrams. Both host
+// sockets send to the device's address from the test goroutine, the
+// stranger first, so its datagram reaches the gateway's socket ahead of
+// the peer's and is relayed first: a Read that returned it would show
+// the filter missing. A second reply checks that the stranger's datagram
+// was dropped, not merely delayed.
+func TestBoundConnectedUDP(t *testing.T) {
+	guard(t, 20*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	peer, stranger := hostUDP(t), hostUDP(t)
+	d := dialer(e.b)
+	d.LocalAddr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
+	c, err := d.Dial("udp", peer.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().(*net.UDPAddr)
+	if !local.IP.Equal(net.IPv4(127, 0, 0, 1)) || local.Port == 0 {
+		t.Fatalf("LocalAddr %v, want 127.0.0.1 and a port", local)
+	}
+	if c.RemoteAddr().String() != peer.LocalAddr().String() {
+		t.Fatalf("RemoteAddr %v, want %v", c.RemoteAddr(), peer.LocalAddr())
+	}
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 100)
+	n, from, err := peer.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "hello" || from.String() != local.String() {
+		t.Fatalf("peer got %q from %v (%v), want %q from %v", buf[:n], from, err, "hello", local)
+	}
+	for _, reply := range []string{"reply", "again"} {
+		if _, err := stranger.WriteTo([]byte("stranger"), local); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := peer.WriteTo([]byte(reply), local); err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.Read(buf)
+		if err != nil || string(buf[:n]) != reply {
+			t.Fatalf("Read = %q, %v; want %q", buf[:n], err, reply)
+		}
+	}
+}
+
+// TestDatagramSocketContract drives the backend's datagram sockets
+// directly, below offload's PacketConn (which filters a connected conn's
+// arrivals again): Connect on a bound socket filters arrivals and sets the
+// default destination, and SendTo on an unbound socket binds it first.
+func TestDatagramSocketContract(t *testing.T) {
+	guard(t, 20*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	ctx := context.Background()
+	peer, stranger := hostUDP(t), hostUDP(t)
+	peerAP := netip.MustParseAddrPort(peer.LocalAddr().String())
+	buf := make([]byte, 100)
+
+	t.Run("BoundThenConnected", func(t *testing.T) {
+		s, err := e.b.Open(ctx, "udp", backend.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Bind(netip.MustParseAddrPort("127.0.0.1:0")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Connect(ctx, peerAP); err != nil {
+			t.Fatal(err)
+		}
+		if s.RemoteAddr() != peerAP {
+			t.Fatalf("RemoteAddr %v, want %v", s.RemoteAddr(), peerAP)
+		}
+		local := net.UDPAddrFromAddrPort(s.LocalAddr())
+		if _, err := s.SendTo([]byte("hello"), netip.AddrPort{}); err != nil {
+			t.Fatalf("SendTo without a destination on a connected socket: %v", err)
+		}
+		n, from, err := peer.ReadFrom(buf)
+		if err != nil || string(buf[:n]) != "hello" || from.String() != local.String() {
+			t.Fatalf("peer got %q from %v (%v), want %q from %v", buf[:n], from, err, "hello", local)
+		}
+		if _, err := stranger.WriteTo([]byte("stranger"), local); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := peer.WriteTo([]byte("reply"), local); err != nil {
+			t.Fatal(err)
+		}
+		n, src, _, err := s.Packets().Receive(buf)
+		if err != nil || string(buf[:n]) != "reply" || src != peerAP {
+			t.Fatalf("Receive = %q from %v, %v; want %q from %v", buf[:n], src, err, "reply", peerAP)
+		}
+	})
+
+	t.Run("SendToBindsFirst", func(t *testing.T) {
+		s, err := e.b.Open(ctx, "udp", backend.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if s.LocalAddr().IsValid() {
+			t.Fatalf("unbound socket has LocalAddr %v", s.LocalAddr())
+		}
+		if _, err := s.SendTo([]byte("first"), peerAP); err != nil {
+			t.Fatal(err)
+		}
+		// Bound as an unbound kernel socket is: any address, a port.
+		local := s.LocalAddr()
+		if !local.Addr().IsUnspecified() || local.Port() == 0 {
+			t.Fatalf("LocalAddr after SendTo = %v, want the unspecified address and a port", local)
+		}
+		n, from, err := peer.ReadFrom(buf)
+		if err != nil || string(buf[:n]) != "first" || from.(*net.UDPAddr).Port != int(local.Port()) {
+			t.Fatalf("peer got %q from %v (%v), want %q from port %d", buf[:n], from, err, "first", local.Port())
+		}
+		// The bound socket receives the reply.
+		if _, err := peer.WriteTo([]byte("back"), from); err != nil {
+			t.Fatal(err)
+		}
+		n, src, _, err := s.Packets().Receive(buf)
+		if err != nil || string(buf[:n]) != "back" || src != peerAP {
+			t.Fatalf("Receive = %q from %v, %v; want %q from %v", buf[:n], src, err, "back", peerAP)
+		}
+	})
+}
+
+// hostUDP opens a host UDP socket on 127.0.0.1, closed at cleanup.
+func hostUDP(t *testing.T) net.PacketConn {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc
 }
 
 // TestPacketDenied: datagrams from a listening socket reach only
