@@ -84,7 +84,7 @@ func (s *clientSession) openControl(ctx context.Context) error {
 	if _, err := s.roundTrip(ctx, e, request{op: opControl}, nil); err != nil {
 		return err
 	}
-	s.ctl = &control{st: st}
+	s.ctl = newControl(st)
 	return nil
 }
 

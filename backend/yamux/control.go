@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"sync"
+	"time"
 
 	hyamux "github.com/hashicorp/yamux"
 )
@@ -18,9 +19,66 @@ const (
 )
 
 // control is one end of a session's control stream.
+//
+// A side that resets a stream sends RESET here and then closes the
+// stream (FIN), so the RESET is ahead of the FIN on the link; but this
+// stream and the reset one are read by different goroutines, and the
+// FIN can be acted on first. A reader that meets a stream's end calls
+// caughtUp before passing it on as an orderly end, then looks again for
+// an abort.
 type control struct {
 	st *hyamux.Stream
 	mu sync.Mutex // serialises writes
+
+	syncMu sync.Mutex
+	syncCh chan struct{} // closed once run found the stream empty; nil if nobody waits
+	exited chan struct{} // closed when run returns
+}
+
+func newControl(st *hyamux.Stream) *control {
+	return &control{st: st, exited: make(chan struct{})}
+}
+
+// caughtUp returns once every message that had arrived when it was called
+// has been applied, or run has returned. It arms a past read deadline:
+// yamux returns buffered bytes ahead of a deadline, so run's read times
+// out only once the stream is empty (Read).
+func (c *control) caughtUp() {
+	c.syncMu.Lock()
+	if c.syncCh == nil {
+		c.syncCh = make(chan struct{})
+		c.st.SetReadDeadline(pastTime)
+	}
+	ch := c.syncCh
+	c.syncMu.Unlock()
+	select {
+	case <-ch:
+	case <-c.exited:
+	}
+}
+
+// Read reads the stream for run: a timeout that caughtUp armed means the
+// stream was empty, which releases its waiters (messages are applied as
+// soon as they are read whole, and each arrives in one frame); the read
+// then goes on. Any other error, a deadline set elsewhere too, ends run.
+func (c *control) Read(p []byte) (int, error) {
+	for {
+		n, err := c.st.Read(p)
+		if err != hyamux.ErrTimeout {
+			return n, err
+		}
+		c.syncMu.Lock()
+		ch := c.syncCh
+		if ch != nil {
+			c.syncCh = nil
+			c.st.SetReadDeadline(time.Time{})
+			close(ch)
+		}
+		c.syncMu.Unlock()
+		if ch == nil {
+			return n, err
+		}
+	}
 }
 
 // sendReset asks the peer to abort stream id with status st. It is best
@@ -44,7 +102,10 @@ func (c *control) send(typ, status uint8, id uint32) {
 // run reads messages until the stream ends and applies resets and FIN
 // acknowledgements to reg. It returns the read error (io.EOF when the
 // peer closed the stream).
-func (c *control) run(reg *registry) error { return readControl(c.st, reg) }
+func (c *control) run(reg *registry) error {
+	defer close(c.exited)
+	return readControl(c, reg)
+}
 
 // readControl is run's decoder: it applies each message read from r.
 func readControl(r io.Reader, reg *registry) error {

@@ -62,6 +62,15 @@ func (p *proxy) up() {
 	case werr != nil:
 		p.fail(statusOf(werr), werr)
 	case rerr == io.EOF && p.s.alive():
+		// A RESET from the device is ahead of its FIN on the link, but
+		// another goroutine applies it: let it, and pass on no FIN after
+		// one (the abort reset the conn already).
+		if ctl := p.s.control(); ctl != nil {
+			ctl.caughtUp()
+		}
+		if p.e.aborted() != nil {
+			return
+		}
 		p.closeWrite()
 		p.upDone.Store(true)
 		p.s.finAcked(p.e)

@@ -124,7 +124,7 @@ func (s *gwSession) serveControl(e *entry) {
 	s.ctlMu.Lock()
 	dup := s.ctl != nil
 	if !dup {
-		s.ctl = &control{st: e.st}
+		s.ctl = newControl(e.st)
 	}
 	s.ctlMu.Unlock()
 	if dup {
@@ -132,6 +132,7 @@ func (s *gwSession) serveControl(e *entry) {
 		return
 	}
 	if s.reply(e, stOK, nil) != nil {
+		close(s.ctl.exited) // nobody waits for run
 		return
 	}
 	s.ctl.run(s.reg)

@@ -135,3 +135,28 @@ func TestDataAfterCloseResets(t *testing.T) {
 	}
 	waitFor(func() bool { return e.streams() == 1 && e.g.Streams() == 1 })
 }
+
+// TestResetNotReadAsEOF: a far peer's reset reaches the device's reader as
+// ECONNRESET, never as an orderly end. The gateway sends RESET and then
+// the stream's FIN; the device's receive pump, meeting the FIN, first lets
+// the control reader apply what came before it.
+func TestResetNotReadAsEOF(t *testing.T) {
+	guard(t, 30*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	for i := range 20 {
+		addr := oneShotServer(t, func(c *net.TCPConn) {
+			c.SetLinger(0)
+			c.Read(make([]byte, 1)) // the device's hello, then reset
+		})
+		c, err := dialer(e.b).Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("h"))
+		_, err = io.Copy(io.Discard, c)
+		c.Close()
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("round %d: read after the peer's reset: %v, want ECONNRESET", i, err)
+		}
+	}
+}

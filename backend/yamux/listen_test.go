@@ -115,3 +115,62 @@ func TestReverseUnaccepted(t *testing.T) {
 		t.Fatalf("read from a conn nobody accepted: %v", err)
 	}
 }
+
+// TestReverseQueuedReset: a connection that reaches the device when its
+// listener's queue is full is reset at once and never queued, and one
+// still waiting in the queue is reset when the listener closes, as a
+// kernel resets the connections left in a closed listener's accept queue.
+// A reset that comes before the host's connect call has returned fails
+// the dial.
+func TestReverseQueuedReset(t *testing.T) {
+	guard(t, 20*time.Second)
+	e := newEnv(t, linkPipe, nil, nil)
+	lc := listenConfig(e.b)
+	lc.Backlog = 1
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	queuedConn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer queuedConn.Close()
+	waitFor(func() bool { return queued(e.b) == 1 })
+
+	overflow, err := net.Dial("tcp", ln.Addr().String())
+	if err == nil {
+		defer overflow.Close()
+		_, err = overflow.Read(make([]byte, 10))
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("read from a conn past the backlog: %v, want ECONNRESET", err)
+		}
+	}
+	if n := queued(e.b); n != 1 {
+		t.Fatalf("%d conns queued after the overflow (%v), want 1", n, err)
+	}
+
+	ln.Close()
+	_, err = queuedConn.Read(make([]byte, 10))
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("read from a queued conn after the listener closed: %v, want ECONNRESET", err)
+	}
+}
+
+// queued counts the connections waiting in the device's listener queues.
+func queued(b *Backend) int {
+	b.mu.Lock()
+	s := b.sess
+	b.mu.Unlock()
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, l := range s.listeners {
+		n += len(l.queue)
+	}
+	return n
+}

@@ -151,7 +151,15 @@ func (c *streamConn) recvPump() {
 		c.s.b.log.Debug("receive pump failed", "stream", c.e.id, "err", c.src.err)
 		c.s.reset(c.e, syscall.ECONNRESET)
 	case err == nil:
-		c.bufs.In.CloseWrite(nil)
+		// A RESET from the gateway is ahead of its FIN on the link, but
+		// another goroutine applies it: let it, so that the application
+		// reads the reset, not an orderly end.
+		if c.s.ctl != nil {
+			c.s.ctl.caughtUp()
+		}
+		if c.e.aborted() == nil {
+			c.bufs.In.CloseWrite(nil)
+		}
 	default:
 		c.drain()
 	}
