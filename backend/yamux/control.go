@@ -30,9 +30,12 @@ type control struct {
 	st *hyamux.Stream
 	mu sync.Mutex // serialises writes
 
-	syncMu sync.Mutex
-	syncCh chan struct{} // closed once run found the stream empty; nil if nobody waits
-	exited chan struct{} // closed when run returns
+	syncMu   sync.Mutex
+	tickets  uint64        // caughtUp calls so far
+	released uint64        // tickets up to this one have returned
+	armed    bool          // caughtUp set the stream's past read deadline
+	relCh    chan struct{} // closed at the next release; nil if nobody waits
+	exited   chan struct{} // closed when run returns
 }
 
 func newControl(st *hyamux.Stream) *control {
@@ -41,43 +44,64 @@ func newControl(st *hyamux.Stream) *control {
 
 // caughtUp returns once every message that had arrived when it was called
 // has been applied, or run has returned. It arms a past read deadline:
-// yamux returns buffered bytes ahead of a deadline, so run's read times
-// out only once the stream is empty (Read).
+// yamux returns buffered bytes ahead of a deadline, so a read of run's
+// times out only if the stream was empty when that read began (Read).
 func (c *control) caughtUp() {
 	c.syncMu.Lock()
-	if c.syncCh == nil {
-		c.syncCh = make(chan struct{})
+	c.tickets++
+	t := c.tickets
+	if !c.armed {
+		c.armed = true
 		c.st.SetReadDeadline(pastTime)
 	}
-	ch := c.syncCh
-	c.syncMu.Unlock()
-	select {
-	case <-ch:
-	case <-c.exited:
+	for c.released < t {
+		if c.relCh == nil {
+			c.relCh = make(chan struct{})
+		}
+		ch := c.relCh
+		c.syncMu.Unlock()
+		select {
+		case <-ch:
+		case <-c.exited:
+			return
+		}
+		c.syncMu.Lock()
 	}
+	c.syncMu.Unlock()
 }
 
-// Read reads the stream for run: a timeout that caughtUp armed means the
-// stream was empty, which releases its waiters (messages are applied as
-// soon as they are read whole, and each arrives in one frame); the read
-// then goes on. Any other error, a deadline set elsewhere too, ends run.
+// Read reads the stream for run. A read that times out on caughtUp's
+// deadline found the stream empty when it began, after every message read
+// before it was applied (run applies each as soon as it has it whole, and
+// each arrives in one frame): it releases the caughtUp calls made before
+// it began, and the read goes on. A timeout that caughtUp did not arm (a
+// deadline set elsewhere) ends run, as any other error does.
 func (c *control) Read(p []byte) (int, error) {
 	for {
+		c.syncMu.Lock()
+		before := c.tickets
+		c.syncMu.Unlock()
 		n, err := c.st.Read(p)
 		if err != hyamux.ErrTimeout {
 			return n, err
 		}
 		c.syncMu.Lock()
-		ch := c.syncCh
-		if ch != nil {
-			c.syncCh = nil
-			c.st.SetReadDeadline(time.Time{})
-			close(ch)
-		}
-		c.syncMu.Unlock()
-		if ch == nil {
+		if !c.armed {
+			c.syncMu.Unlock()
 			return n, err
 		}
+		if before > c.released {
+			c.released = before
+			if c.relCh != nil {
+				close(c.relCh)
+				c.relCh = nil
+			}
+		}
+		if c.released == c.tickets {
+			c.armed = false
+			c.st.SetReadDeadline(time.Time{})
+		}
+		c.syncMu.Unlock()
 	}
 }
 

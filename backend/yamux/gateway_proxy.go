@@ -39,6 +39,13 @@ func (s *gwSession) proxy(e *entry, c net.Conn) {
 	}()
 	p.down()
 	<-done
+	// An abort wakes up and down (a past deadline on the stream) before
+	// its hook runs kill: close as kill does, or the conn could close
+	// gracefully first and its peer read EOF for a reset.
+	if e.aborted() != nil {
+		p.kill(nil)
+		return
+	}
 	c.Close()
 }
 
