@@ -151,6 +151,13 @@ func (s *Sim) dropLink(l *link, report bool) {
 		s.closing = map[*link]bool{}
 	}
 	s.closing[l] = true
+	if l.pc != nil && len(l.sendq) == 0 {
+		// lwIP frees a UDP link's port as the modem answers, so the next
+		// AT+CIPSTART may take it again (the driver re-opens a bound
+		// socket's link on its port to connect it): close now, not when
+		// the reader has gone (linkGone closes again, harmlessly).
+		s.toClose = append(s.toClose, l.pc)
+	}
 	l.setReadDeadline(time.Unix(1, 0)) // wake the reader
 	if report && !l.reported {
 		s.emitString(s.closedLine(l.id))

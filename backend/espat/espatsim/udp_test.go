@@ -141,3 +141,22 @@ func TestUDPSingleModeAndErrors(t *testing.T) {
 	a.sendTo(simPort, "ok")
 	h.expect(fmt.Sprintf("\r\n+IPD,2,127.0.0.1,%d:ok", a.port()))
 }
+
+// TestUDPPortFreeAtClose: a UDP link's port is free once AT+CIPCLOSE has
+// answered, as lwIP frees it, so a new link may bind it at once. The
+// driver relies on it to connect a bound socket (it re-opens the link on
+// the same port).
+func TestUDPPortFreeAtClose(t *testing.T) {
+	h := newQuietHost(t, baseConfig(V2))
+	h.cmd("AT+CIPMUX=1", "\r\nOK\r\n")
+	a := newUDPPeer(t)
+	h.cmd(fmt.Sprintf(`AT+CIPSTART=0,"UDP","127.0.0.1",%d`, a.port()), "0,CONNECT\r\n\r\nOK\r\n")
+	h.simSend("0", "", "ping")
+	_, simPort := a.recv()
+	h.cmd("AT+CIPCLOSE=0", "0,CLOSED\r\n\r\nOK\r\n")
+	h.cmd(fmt.Sprintf(`AT+CIPSTART=1,"UDP","127.0.0.1",%d,%d,0`, a.port(), simPort), "1,CONNECT\r\n\r\nOK\r\n")
+	h.simSend("1", "", "again")
+	if msg, port := a.recv(); msg != "again" || port != simPort {
+		t.Fatalf("got %q from port %d, want %q from %d", msg, port, "again", simPort)
+	}
+}
