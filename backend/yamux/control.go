@@ -30,10 +30,11 @@ type control struct {
 	st *hyamux.Stream
 	mu sync.Mutex // serialises writes
 
+	// caughtUp's calls: while some wait (released < tickets), the
+	// stream's read deadline is in the past.
 	syncMu   sync.Mutex
 	tickets  uint64        // caughtUp calls so far
 	released uint64        // tickets up to this one have returned
-	armed    bool          // caughtUp set the stream's past read deadline
 	relCh    chan struct{} // closed at the next release; nil if nobody waits
 	exited   chan struct{} // closed when run returns
 }
@@ -48,12 +49,11 @@ func newControl(st *hyamux.Stream) *control {
 // times out only if the stream was empty when that read began (Read).
 func (c *control) caughtUp() {
 	c.syncMu.Lock()
-	c.tickets++
-	t := c.tickets
-	if !c.armed {
-		c.armed = true
+	if c.released == c.tickets {
 		c.st.SetReadDeadline(pastTime)
 	}
+	c.tickets++
+	t := c.tickets
 	for c.released < t {
 		if c.relCh == nil {
 			c.relCh = make(chan struct{})
@@ -86,7 +86,7 @@ func (c *control) Read(p []byte) (int, error) {
 			return n, err
 		}
 		c.syncMu.Lock()
-		if !c.armed {
+		if c.released == c.tickets { // nobody waits: not caughtUp's deadline
 			c.syncMu.Unlock()
 			return n, err
 		}
@@ -98,7 +98,6 @@ func (c *control) Read(p []byte) (int, error) {
 			}
 		}
 		if c.released == c.tickets {
-			c.armed = false
 			c.st.SetReadDeadline(time.Time{})
 		}
 		c.syncMu.Unlock()

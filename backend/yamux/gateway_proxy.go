@@ -39,14 +39,7 @@ func (s *gwSession) proxy(e *entry, c net.Conn) {
 	}()
 	p.down()
 	<-done
-	// An abort wakes up and down (a past deadline on the stream) before
-	// its hook runs kill: close as kill does, or the conn could close
-	// gracefully first and its peer read EOF for a reset.
-	if e.aborted() != nil {
-		p.kill(nil)
-		return
-	}
-	c.Close()
+	c.Close() // after kill, if the stream was aborted (entry.stop)
 }
 
 // kill closes the conn at once; TCP peers see a reset. If the link died

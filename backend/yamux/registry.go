@@ -8,8 +8,9 @@ import (
 )
 
 // entry is one live yamux stream of a session, as the registry knows it.
-// Aborting it stops the stream at once (deadlines in the past wake its
-// blocked reads and writes; a FIN is sent) and runs the owner's hook.
+// Aborting it runs the owner's hook and stops the stream at once
+// (deadlines in the past wake its blocked reads and writes; a FIN is
+// sent).
 type entry struct {
 	st  *hyamux.Stream
 	id  uint32
@@ -41,7 +42,10 @@ func (e *entry) fin() {
 	}
 }
 
-// stop aborts the stream, with a FIN if fin.
+// stop aborts the stream, with a FIN if fin. The owner's hook runs
+// before the stream's blocked calls wake, so that whatever they do next
+// (a proxy closing its conn once both directions ended, say) comes after
+// the owner's reaction to the abort (the proxy's reset of that conn).
 func (e *entry) stop(err error, fin bool) {
 	e.mu.Lock()
 	if e.err != nil {
@@ -51,12 +55,12 @@ func (e *entry) stop(err error, fin bool) {
 	e.err = err
 	hook := e.hook
 	e.mu.Unlock()
+	if hook != nil {
+		hook(err)
+	}
 	e.st.SetDeadline(pastTime)
 	if fin {
 		e.st.Close()
-	}
-	if hook != nil {
-		hook(err)
 	}
 }
 

@@ -154,9 +154,7 @@ func (c *streamConn) recvPump() {
 		// A RESET from the gateway is ahead of its FIN on the link, but
 		// another goroutine applies it: let it, so that the application
 		// reads the reset, not an orderly end.
-		if c.s.ctl != nil {
-			c.s.ctl.caughtUp()
-		}
+		c.s.ctl.caughtUp()
 		if c.e.aborted() == nil {
 			c.bufs.In.CloseWrite(nil)
 		}
